@@ -18,6 +18,14 @@
  * performs one element per begin/continue round and leaves rip on the
  * instruction while the count is not exhausted, so the guest re-executes
  * it and faults again.
+ *
+ * Errors: decode returns -EINVAL for truncated input, for nbytes larger
+ * than VIREO_MAX_INSN_LEN, or an instruction longer than that; and
+ * -EOPNOTSUPP for anything it does not emulate (or that would #UD).
+ * begin and continue return -EINVAL when called out of order, and begin
+ * refuses a REP string instruction whose count is already zero (the
+ * hardware would not have touched memory).  Documentation/emulator.md
+ * lists the instructions.
  */
 #ifndef VIREO_EMULATE_H
 #define VIREO_EMULATE_H
@@ -77,6 +85,12 @@ struct vireo_insn {
 	u8 phase;          /* progress through begin/continue */
 	u64 imm;           /* immediate, sign-extended to 64 bits */
 	u64 read_value;    /* data of the read half of an RMW */
+	/* Added fields: */
+	u8 mode;           /* enum vireo_cpu_mode at decode time */
+	u8 has_imm;        /* the source operand is imm, not a register */
+	u8 sign_extend;    /* loads: sign- rather than zero-extend */
+	u8 lock;           /* LOCK prefix seen */
+	u64 new_rflags;    /* flags to commit when an RMW completes */
 };
 
 int vireo_insn_decode(struct vireo_insn *insn, const u8 *bytes,

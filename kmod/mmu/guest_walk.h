@@ -30,6 +30,11 @@ struct vireo_walk_ctx {
 /*
  * Returns 0 and sets *gpa; -EFAULT when the guest would take a page fault
  * (*pf_error then holds the #PF error code); or the error of read_gpa.
+ * An -EFAULT (or positive value) from read_gpa is returned as -EIO so it
+ * cannot be mistaken for a guest page fault.  Also -EINVAL for a
+ * non-canonical address in long mode (a #GP, not a #PF) or an impossible
+ * control-register state, and -EOPNOTSUPP for 5-level paging.
+ * Accessed and dirty bits are not set; MAXPHYADDR is taken as 52.
  */
 int vireo_guest_walk(const struct vireo_walk_ctx *ctx, u64 gva,
 		     unsigned int access, u64 *gpa, u32 *pf_error);
