@@ -23,6 +23,7 @@ struct vireo_vendor_ops {
 	void (*unload)(void);	/* undoes a successful probe() */
 	/* Page-table entry format of the nested tables (mmu/pte.h). */
 	const struct vireo_pte_format *pte_format;
+	int (*nested_pt_levels)(void);
 
 	int (*cpu_enable)(void);	/* -EBUSY: someone else owns it */
 	void (*cpu_disable)(void);

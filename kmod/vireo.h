@@ -22,6 +22,8 @@
 #define VIREO_MAX_VCPUS 64
 #define VIREO_MAX_MEMSLOTS 64
 #define VIREO_MAX_MSRS_PER_CALL 256
+/* Largest guest-physical address a memory slot may reach. */
+#define VIREO_GPA_LIMIT (1ULL << 48)
 
 struct vireo_vm;
 struct vireo_vcpu;
@@ -47,6 +49,7 @@ struct vireo_memslots {
 
 struct vireo_mmu {
 	spinlock_t lock;	/* page-table pages and entries */
+	int levels;		/* 4, or 5 when the nested tables need it */
 	u64 *root;		/* top-level table, NULL until the first vCPU */
 	phys_addr_t root_pa;
 	unsigned long invalidate_seq;	/* bumped when an invalidation ends */

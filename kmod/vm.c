@@ -15,9 +15,6 @@
 #include "vireo.h"
 #include "vendor.h"
 
-/* Largest guest-physical address the 4-level nested tables can map. */
-#define VIREO_GPA_LIMIT (1ULL << 48)
-
 void vireo_vcpu_free(struct vireo_vcpu *vcpu);
 
 struct vireo_memslots *vireo_memslots(struct vireo_vm *vm)

@@ -22,7 +22,7 @@
 #include "pte.h"
 
 /* Table pages a single fault may need below the root. */
-#define FAULT_TABLE_PAGES (VIREO_PT_LEVELS - 1)
+#define FAULT_TABLE_PAGES (VIREO_PT_MAX_LEVELS - 1)
 
 static const struct vireo_pte_format *fmt(void)
 {
@@ -65,7 +65,7 @@ static bool zap_table(u64 *table, int level, u64 base, u64 start, u64 end)
 static bool zap_locked(struct vireo_vm *vm, u64 gfn, u64 npages)
 {
 	lockdep_assert_held(&vm->mmu.lock);
-	return zap_table(vm->mmu.root, VIREO_PT_LEVELS, 0, gfn, gfn + npages);
+	return zap_table(vm->mmu.root, vm->mmu.levels, 0, gfn, gfn + npages);
 }
 
 static void flush_remote(struct vireo_vm *vm)
@@ -153,7 +153,7 @@ static void vireo_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	bool zapped;
 
 	spin_lock(&vm->mmu.lock);
-	zapped = zap_locked(vm, 0, 1ULL << 36);
+	zapped = zap_locked(vm, 0, VIREO_GPA_LIMIT >> PAGE_SHIFT);
 	spin_unlock(&vm->mmu.lock);
 	if (zapped)
 		flush_remote(vm);
@@ -197,7 +197,7 @@ static u64 *install_leaf(struct vireo_vm *vm, u64 gpa, u64 leaf,
 	u64 *table = vm->mmu.root;
 	int level;
 
-	for (level = VIREO_PT_LEVELS; level > 1; level--) {
+	for (level = vm->mmu.levels; level > 1; level--) {
 		u64 *entry = &table[vireo_pt_index(gpa, level)];
 
 		if (!fmt()->is_present(*entry)) {
@@ -284,6 +284,7 @@ int vireo_mmu_init(struct vireo_vm *vm)
 	int ret;
 
 	spin_lock_init(&mmu->lock);
+	mmu->levels = vireo_vendor->nested_pt_levels();
 	atomic_long_set(&mmu->tlb_generation, 0);
 	mmu->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!mmu->root)
@@ -317,6 +318,6 @@ void vireo_mmu_destroy(struct vireo_vm *vm)
 	if (vm->mmu.notifier_registered)
 		mmu_notifier_unregister(&vm->mmu.notifier, vm->mm);
 	if (vm->mmu.root)
-		free_tables(vm->mmu.root, VIREO_PT_LEVELS);
+		free_tables(vm->mmu.root, vm->mmu.levels);
 	vm->mmu.root = NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Entry formats of the nested page tables.  NPT uses the x86-64 long-mode
- * format; EPT has its own.  The table code in mmu.c only builds tables of
- * 4 levels, 512 entries each, and asks the format how an entry looks.
+ * format; EPT has its own.  The table code in mmu.c builds tables of 4 or
+ * 5 levels (as the vendor says), 512 entries each, and asks the format
+ * how an entry looks.
  * Pure code, shared with the host unit tests.
  */
 #ifndef VIREO_PTE_H
@@ -10,7 +11,7 @@
 
 #include "../pure.h"
 
-#define VIREO_PT_LEVELS 4
+#define VIREO_PT_MAX_LEVELS 5
 #define VIREO_PT_ENTRIES 512
 #define VIREO_PT_ADDR_MASK 0x000ffffffffff000ULL
 
@@ -23,7 +24,7 @@ struct vireo_pte_format {
 
 extern const struct vireo_pte_format vireo_npt_format;
 
-/* Index into the table at level (4 = top) for a guest-physical address. */
+/* Index into the table at level (1 = the leaves) for a guest-physical address. */
 static inline unsigned int vireo_pt_index(u64 gpa, int level)
 {
 	return (gpa >> (12 + 9 * (level - 1))) & (VIREO_PT_ENTRIES - 1);

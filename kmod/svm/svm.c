@@ -48,6 +48,17 @@ static void *iopm;		/* shared: every port intercepted */
 static void *msrpm;		/* shared: see msrpm_init() */
 static u32 max_asid;
 static bool has_decode_assists;
+static bool has_nrips;
+
+/*
+ * Lengths of the instructions whose exits complete them, for CPUs that do
+ * not save the next RIP in the VMCB.  Prefixed forms are not expected.
+ */
+static const u8 svm_insn_len[] = {
+	[SVM_EXIT_CPUID] = 2, [SVM_EXIT_HLT] = 1, [SVM_EXIT_MSR] = 2,
+	[SVM_EXIT_VMMCALL] = 3, [SVM_EXIT_XSETBV] = 3, [SVM_EXIT_INVD] = 2,
+	[SVM_EXIT_WBINVD] = 2,
+};
 
 static struct svm_vcpu *to_svm(struct vireo_vcpu *vcpu)
 {
@@ -126,12 +137,11 @@ static int svm_probe(void)
 		pr_err("vireo: AMD-V is disabled by the firmware (VM_CR.SVMDIS); enable SVM in the BIOS setup\n");
 		return -ENODEV;
 	}
-	if (!boot_cpu_has(X86_FEATURE_NPT) || !boot_cpu_has(X86_FEATURE_NRIPS)) {
-		pr_err("vireo: AMD-V without %s is not supported\n",
-		       boot_cpu_has(X86_FEATURE_NPT) ? "next-RIP saving" :
-						       "nested paging");
+	if (!boot_cpu_has(X86_FEATURE_NPT)) {
+		pr_err("vireo: AMD-V without nested paging is not supported\n");
 		return -ENODEV;
 	}
+	has_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
 	max_asid = cpuid_ebx(0x8000000a);
 	if (max_asid < 2) {
 		pr_err("vireo: AMD-V reports no usable ASIDs\n");
@@ -835,12 +845,21 @@ static int svm_handle_exit(struct vireo_vcpu *vcpu)
 	if (code == SVM_EXIT_INVALID)
 		return vireo_handle_fail_entry(vcpu, code);
 	svm_requeue_interrupted_event(c);
-	vcpu->next_rip = c->next_rip;
+	if (has_nrips)
+		vcpu->next_rip = c->next_rip;
+	else if (code < ARRAY_SIZE(svm_insn_len))
+		vcpu->next_rip = vcpu->regs.rip + svm_insn_len[code];
 	if (code == SVM_EXIT_NPF)
 		return svm_exit_npf(vcpu);
 	if (code < SVM_EXIT_MAX_TABLE && svm_exit_handlers[code])
 		return svm_exit_handlers[code](vcpu);
 	return vireo_handle_unknown_exit(vcpu, code);
+}
+
+/* Nested tables have as many levels as the host's own (5 with LA57). */
+static int svm_nested_pt_levels(void)
+{
+	return native_read_cr4() & X86_CR4_LA57 ? 5 : 4;
 }
 
 static void svm_unload(void)
@@ -853,6 +872,7 @@ const struct vireo_vendor_ops vireo_svm_ops = {
 	.probe = svm_probe,
 	.unload = svm_unload,
 	.pte_format = &vireo_npt_format,
+	.nested_pt_levels = svm_nested_pt_levels,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.vcpu_create = svm_vcpu_create,
