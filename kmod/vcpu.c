@@ -126,7 +126,7 @@ static bool enter_guest_once(struct vireo_vcpu *vcpu)
 static int vcpu_run_loop(struct vireo_vcpu *vcpu)
 {
 	struct vireo_run *run = vcpu->run;
-	int ret;
+	int ret, idx;
 
 	for (;;) {
 		if (signal_pending(current)) {
@@ -138,7 +138,10 @@ static int vcpu_run_loop(struct vireo_vcpu *vcpu)
 		if (!enter_guest_once(vcpu))
 			continue;
 		vireo_stat(vcpu, VIREO_STAT_EXITS);
+		/* Slots are looked at only here, never while in the guest. */
+		idx = srcu_read_lock(&vcpu->vm->srcu);
 		ret = vireo_vendor->handle_exit(vcpu);
+		srcu_read_unlock(&vcpu->vm->srcu, idx);
 		if (ret <= 0)
 			return ret;
 		if (run->request_interrupt_window && ready_for_interrupt(vcpu)) {
@@ -159,6 +162,7 @@ static int vireo_vcpu_run(struct vireo_vcpu *vcpu)
 		ret = vireo_mmio_complete(vcpu);
 	else if (vcpu->pio.pending)
 		ret = vireo_pio_complete(vcpu);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (ret > 0 && run->immediate_exit) {
 		run->exit_reason = VIREO_EXIT_INTR;
 		ret = -EINTR;
@@ -168,7 +172,6 @@ static int vireo_vcpu_run(struct vireo_vcpu *vcpu)
 		ret = vcpu_run_loop(vcpu);
 		fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	}
-	srcu_read_unlock(&vcpu->vm->srcu, idx);
 
 	run->if_flag = !!(vcpu->regs.rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = ready_for_interrupt(vcpu);
