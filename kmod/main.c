@@ -20,6 +20,7 @@ const struct vireo_vendor_ops *vireo_vendor;
 
 static const struct vireo_vendor_ops *const vireo_backends[] = {
 	&vireo_svm_ops,
+	&vireo_vmx_ops,
 };
 
 /* ---- Per-CPU enable, counted by VMs ---------------------------------- */

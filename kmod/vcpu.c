@@ -100,6 +100,8 @@ static bool enter_guest_once(struct vireo_vcpu *vcpu)
 	long gen;
 
 	preempt_disable();
+	if (vireo_vendor->vcpu_load)
+		vireo_vendor->vcpu_load(vcpu);
 	local_irq_disable();
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, VIREO_IN_GUEST);

@@ -34,6 +34,11 @@ struct vireo_vendor_ops {
 	void (*vcpu_reset)(struct vireo_vcpu *vcpu);
 
 	/*
+	 * Optional: make the vCPU's hardware state usable on this CPU, with
+	 * preemption disabled and interrupts still on.
+	 */
+	void (*vcpu_load)(struct vireo_vcpu *vcpu);
+	/*
 	 * Enter the guest once, with interrupts and preemption disabled;
 	 * flush_tlb asks for the guest's TLB entries to be dropped first.
 	 * Only records the exit.
@@ -72,5 +77,6 @@ struct vireo_vendor_ops {
 
 extern const struct vireo_vendor_ops *vireo_vendor;
 extern const struct vireo_vendor_ops vireo_svm_ops;
+extern const struct vireo_vendor_ops vireo_vmx_ops;
 
 #endif /* VIREO_VENDOR_H */

@@ -23,6 +23,7 @@ struct vireo_pte_format {
 };
 
 extern const struct vireo_pte_format vireo_npt_format;
+extern const struct vireo_pte_format vireo_ept_format;
 
 /* Index into the table at level (1 = the leaves) for a guest-physical address. */
 static inline unsigned int vireo_pt_index(u64 gpa, int level)

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VMCS field encodings, control bits, exit reasons and capability MSRs of
+ * Intel VT-x, as the SDM (volume 3, appendix B and chapters 24-27) gives
+ * them.  Only vmx.c includes this file.
+ */
+#ifndef VIREO_VMX_VMCS_H
+#define VIREO_VMX_VMCS_H
+
+/* 16-bit fields */
+#define VMCS_VPID 0x0000
+#define VMCS_GUEST_ES_SELECTOR 0x0800	/* then CS SS DS FS GS LDTR TR, +2 */
+#define VMCS_HOST_ES_SELECTOR 0x0c00
+#define VMCS_HOST_CS_SELECTOR 0x0c02
+#define VMCS_HOST_SS_SELECTOR 0x0c04
+#define VMCS_HOST_DS_SELECTOR 0x0c06
+#define VMCS_HOST_FS_SELECTOR 0x0c08
+#define VMCS_HOST_GS_SELECTOR 0x0c0a
+#define VMCS_HOST_TR_SELECTOR 0x0c0c
+
+/* 64-bit fields */
+#define VMCS_MSR_BITMAP 0x2004
+#define VMCS_EXIT_MSR_STORE_ADDR 0x2006
+#define VMCS_EXIT_MSR_LOAD_ADDR 0x2008
+#define VMCS_ENTRY_MSR_LOAD_ADDR 0x200a
+#define VMCS_TSC_OFFSET 0x2010
+#define VMCS_EPT_POINTER 0x201a
+#define VMCS_GUEST_PHYSICAL_ADDRESS 0x2400
+#define VMCS_LINK_POINTER 0x2800
+#define VMCS_GUEST_DEBUGCTL 0x2802
+#define VMCS_GUEST_PAT 0x2804
+#define VMCS_GUEST_EFER 0x2806
+#define VMCS_GUEST_PDPTE0 0x280a	/* then 1, 2, 3, +2 */
+#define VMCS_HOST_PAT 0x2c00
+#define VMCS_HOST_EFER 0x2c02
+
+/* 32-bit fields */
+#define VMCS_PIN_CONTROLS 0x4000
+#define VMCS_PROC_CONTROLS 0x4002
+#define VMCS_EXCEPTION_BITMAP 0x4004
+#define VMCS_CR3_TARGET_COUNT 0x400a
+#define VMCS_EXIT_CONTROLS 0x400c
+#define VMCS_EXIT_MSR_STORE_COUNT 0x400e
+#define VMCS_EXIT_MSR_LOAD_COUNT 0x4010
+#define VMCS_ENTRY_CONTROLS 0x4012
+#define VMCS_ENTRY_MSR_LOAD_COUNT 0x4014
+#define VMCS_ENTRY_INTR_INFO 0x4016
+#define VMCS_ENTRY_EXCEPTION_ERROR 0x4018
+#define VMCS_ENTRY_INSTRUCTION_LEN 0x401a
+#define VMCS_PROC_CONTROLS2 0x401e
+#define VMCS_INSTRUCTION_ERROR 0x4400
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_INTR_INFO 0x4404
+#define VMCS_EXIT_INTR_ERROR 0x4406
+#define VMCS_IDT_VECTORING_INFO 0x4408
+#define VMCS_IDT_VECTORING_ERROR 0x440a
+#define VMCS_EXIT_INSTRUCTION_LEN 0x440c
+#define VMCS_EXIT_INSTRUCTION_INFO 0x440e
+#define VMCS_GUEST_ES_LIMIT 0x4800	/* then CS SS DS FS GS LDTR TR, +2 */
+#define VMCS_GUEST_GDTR_LIMIT 0x4810
+#define VMCS_GUEST_IDTR_LIMIT 0x4812
+#define VMCS_GUEST_ES_AR 0x4814		/* then CS SS DS FS GS LDTR TR, +2 */
+#define VMCS_GUEST_INTERRUPTIBILITY 0x4824
+#define VMCS_GUEST_ACTIVITY_STATE 0x4826
+#define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_HOST_SYSENTER_CS 0x4c00
+
+/* Natural-width fields */
+#define VMCS_CR0_MASK 0x6000
+#define VMCS_CR4_MASK 0x6002
+#define VMCS_CR0_READ_SHADOW 0x6004
+#define VMCS_CR4_READ_SHADOW 0x6006
+#define VMCS_EXIT_QUALIFICATION 0x6400
+#define VMCS_GUEST_LINEAR_ADDRESS 0x640a
+#define VMCS_GUEST_CR0 0x6800
+#define VMCS_GUEST_CR3 0x6802
+#define VMCS_GUEST_CR4 0x6804
+#define VMCS_GUEST_ES_BASE 0x6806	/* then CS SS DS FS GS LDTR TR, +2 */
+#define VMCS_GUEST_GDTR_BASE 0x6816
+#define VMCS_GUEST_IDTR_BASE 0x6818
+#define VMCS_GUEST_DR7 0x681a
+#define VMCS_GUEST_RSP 0x681c
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_GUEST_RFLAGS 0x6820
+#define VMCS_GUEST_PENDING_DBG 0x6822
+#define VMCS_GUEST_SYSENTER_ESP 0x6824
+#define VMCS_GUEST_SYSENTER_EIP 0x6826
+#define VMCS_HOST_CR0 0x6c00
+#define VMCS_HOST_CR3 0x6c02
+#define VMCS_HOST_CR4 0x6c04
+#define VMCS_HOST_FS_BASE 0x6c06
+#define VMCS_HOST_GS_BASE 0x6c08
+#define VMCS_HOST_TR_BASE 0x6c0a
+#define VMCS_HOST_GDTR_BASE 0x6c0c
+#define VMCS_HOST_IDTR_BASE 0x6c0e
+#define VMCS_HOST_SYSENTER_ESP 0x6c10
+#define VMCS_HOST_SYSENTER_EIP 0x6c12
+#define VMCS_HOST_RSP 0x6c14
+#define VMCS_HOST_RIP 0x6c16
+
+/* Pin-based controls */
+#define PIN_EXTERNAL_INTERRUPT_EXITING (1U << 0)
+#define PIN_NMI_EXITING (1U << 3)
+#define PIN_VIRTUAL_NMIS (1U << 5)
+
+/* Primary processor-based controls */
+#define PROC_INTERRUPT_WINDOW_EXITING (1U << 2)
+#define PROC_USE_TSC_OFFSETTING (1U << 3)
+#define PROC_HLT_EXITING (1U << 7)
+#define PROC_INVLPG_EXITING (1U << 9)
+#define PROC_MWAIT_EXITING (1U << 10)
+#define PROC_RDPMC_EXITING (1U << 11)
+#define PROC_RDTSC_EXITING (1U << 12)
+#define PROC_CR3_LOAD_EXITING (1U << 15)
+#define PROC_CR3_STORE_EXITING (1U << 16)
+#define PROC_CR8_LOAD_EXITING (1U << 19)
+#define PROC_CR8_STORE_EXITING (1U << 20)
+#define PROC_NMI_WINDOW_EXITING (1U << 22)
+#define PROC_MOV_DR_EXITING (1U << 23)
+#define PROC_UNCONDITIONAL_IO_EXITING (1U << 24)
+#define PROC_USE_IO_BITMAPS (1U << 25)
+#define PROC_USE_MSR_BITMAPS (1U << 28)
+#define PROC_MONITOR_EXITING (1U << 29)
+#define PROC_PAUSE_EXITING (1U << 30)
+#define PROC_ACTIVATE_SECONDARY (1U << 31)
+
+/* Secondary processor-based controls */
+#define PROC2_ENABLE_EPT (1U << 1)
+#define PROC2_ENABLE_RDTSCP (1U << 3)
+#define PROC2_ENABLE_VPID (1U << 5)
+#define PROC2_WBINVD_EXITING (1U << 6)
+#define PROC2_UNRESTRICTED_GUEST (1U << 7)
+#define PROC2_ENABLE_INVPCID (1U << 12)
+
+/* VM-exit controls */
+#define EXIT_SAVE_DEBUG_CONTROLS (1U << 2)
+#define EXIT_HOST_ADDRESS_SPACE_64 (1U << 9)
+#define EXIT_SAVE_PAT (1U << 18)
+#define EXIT_LOAD_PAT (1U << 19)
+#define EXIT_SAVE_EFER (1U << 20)
+#define EXIT_LOAD_EFER (1U << 21)
+
+/* VM-entry controls */
+#define ENTRY_LOAD_DEBUG_CONTROLS (1U << 2)
+#define ENTRY_IA32E_MODE_GUEST (1U << 9)
+#define ENTRY_LOAD_PAT (1U << 14)
+#define ENTRY_LOAD_EFER (1U << 15)
+
+/* Capability MSRs */
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_PINBASED_CTLS 0x481
+#define MSR_VMX_PROCBASED_CTLS 0x482
+#define MSR_VMX_EXIT_CTLS 0x483
+#define MSR_VMX_ENTRY_CTLS 0x484
+#define MSR_VMX_MISC 0x485
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_PROCBASED_CTLS2 0x48b
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_VMX_TRUE_PINBASED_CTLS 0x48d
+#define MSR_VMX_TRUE_PROCBASED_CTLS 0x48e
+#define MSR_VMX_TRUE_EXIT_CTLS 0x48f
+#define MSR_VMX_TRUE_ENTRY_CTLS 0x490
+
+#define VMX_BASIC_REVISION_MASK 0x7fffffffULL
+#define VMX_BASIC_INOUT_INFO (1ULL << 54)
+#define VMX_BASIC_TRUE_CTLS (1ULL << 55)
+
+/* MSR_VMX_EPT_VPID_CAP */
+#define EPT_CAP_WALK_4 (1ULL << 6)
+#define EPT_CAP_WB (1ULL << 14)
+#define EPT_CAP_INVEPT (1ULL << 20)
+#define EPT_CAP_INVEPT_SINGLE (1ULL << 25)
+#define EPT_CAP_INVEPT_ALL (1ULL << 26)
+#define VPID_CAP_INVVPID (1ULL << 32)
+#define VPID_CAP_INVVPID_SINGLE (1ULL << 41)
+#define VPID_CAP_INVVPID_ALL (1ULL << 42)
+
+#define EPTP_MEMTYPE_WB 6ULL
+#define EPTP_WALK_4 (3ULL << 3)
+
+#define INVEPT_SINGLE 1
+#define INVEPT_ALL 2
+#define INVVPID_SINGLE 1
+#define INVVPID_ALL 2
+
+/* Exit reasons (low 16 bits of VMCS_EXIT_REASON) */
+#define EXIT_EXCEPTION_NMI 0
+#define EXIT_EXTERNAL_INTERRUPT 1
+#define EXIT_TRIPLE_FAULT 2
+#define EXIT_INIT 3
+#define EXIT_SIPI 4
+#define EXIT_INTERRUPT_WINDOW 7
+#define EXIT_NMI_WINDOW 8
+#define EXIT_TASK_SWITCH 9
+#define EXIT_CPUID 10
+#define EXIT_GETSEC 11
+#define EXIT_HLT 12
+#define EXIT_INVD 13
+#define EXIT_INVLPG 14
+#define EXIT_RDPMC 15
+#define EXIT_RDTSC 16
+#define EXIT_VMCALL 18
+#define EXIT_VMCLEAR 19
+#define EXIT_VMLAUNCH 20
+#define EXIT_VMPTRLD 21
+#define EXIT_VMPTRST 22
+#define EXIT_VMREAD 23
+#define EXIT_VMRESUME 24
+#define EXIT_VMWRITE 25
+#define EXIT_VMXOFF 26
+#define EXIT_VMXON 27
+#define EXIT_CR_ACCESS 28
+#define EXIT_DR_ACCESS 29
+#define EXIT_IO 30
+#define EXIT_RDMSR 31
+#define EXIT_WRMSR 32
+#define EXIT_INVALID_GUEST_STATE 33
+#define EXIT_MSR_LOADING 34
+#define EXIT_MWAIT 36
+#define EXIT_MONITOR_TRAP 37
+#define EXIT_MONITOR 39
+#define EXIT_PAUSE 40
+#define EXIT_MACHINE_CHECK 41
+#define EXIT_EPT_VIOLATION 48
+#define EXIT_EPT_MISCONFIG 49
+#define EXIT_INVEPT 50
+#define EXIT_RDTSCP 51
+#define EXIT_PREEMPTION_TIMER 52
+#define EXIT_INVVPID 53
+#define EXIT_WBINVD 54
+#define EXIT_XSETBV 55
+#define EXIT_RDRAND 57
+#define EXIT_INVPCID 58
+#define EXIT_VMFUNC 59
+#define EXIT_RDSEED 61
+#define EXIT_MAX_TABLE 66
+#define EXIT_REASON_ENTRY_FAILED (1U << 31)
+
+/* Interruption information (entry, exit, IDT vectoring) */
+#define INTR_INFO_VECTOR_MASK 0xffU
+#define INTR_INFO_TYPE_MASK (7U << 8)
+#define INTR_TYPE_EXTERNAL (0U << 8)
+#define INTR_TYPE_NMI (2U << 8)
+#define INTR_TYPE_HARD_EXCEPTION (3U << 8)
+#define INTR_TYPE_SOFT_INTR (4U << 8)
+#define INTR_TYPE_PRIV_SOFT_EXCEPTION (5U << 8)
+#define INTR_TYPE_SOFT_EXCEPTION (6U << 8)
+#define INTR_INFO_ERROR_VALID (1U << 11)
+#define INTR_INFO_NMI_UNBLOCK (1U << 12)
+#define INTR_INFO_VALID (1U << 31)
+
+/* Guest interruptibility state */
+#define INTERRUPTIBILITY_STI (1U << 0)
+#define INTERRUPTIBILITY_MOV_SS (1U << 1)
+
+/* Segment access rights */
+#define AR_UNUSABLE (1U << 16)
+
+/* Exit qualification of an I/O instruction */
+#define IO_QUAL_SIZE_MASK 7U
+#define IO_QUAL_IN (1U << 3)
+#define IO_QUAL_STRING (1U << 4)
+#define IO_QUAL_REP (1U << 5)
+#define IO_QUAL_PORT_SHIFT 16
+
+/* Exit qualification of a control-register access */
+#define CR_QUAL_NUMBER(q) ((q) & 15)
+#define CR_QUAL_TYPE(q) (((q) >> 4) & 3)
+#define CR_QUAL_GPR(q) (((q) >> 8) & 15)
+#define CR_TYPE_MOV_TO 0
+#define CR_TYPE_MOV_FROM 1
+#define CR_TYPE_CLTS 2
+#define CR_TYPE_LMSW 3
+
+/* Exit qualification of an EPT violation */
+#define EPT_QUAL_READ (1ULL << 0)
+#define EPT_QUAL_WRITE (1ULL << 1)
+#define EPT_QUAL_FETCH (1ULL << 2)
+
+#endif /* VIREO_VMX_VMCS_H */
