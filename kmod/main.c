@@ -226,8 +226,10 @@ static int __init vireo_init(void)
 	}
 	hotplug_state = ret;
 
+	vireo_debugfs_init();
 	ret = misc_register(&vireo_misc);
 	if (ret) {
+		vireo_debugfs_exit();
 		cpuhp_remove_state_nocalls(hotplug_state);
 		vireo_cpuid_exit();
 		vireo_vendor->unload();
@@ -240,6 +242,7 @@ static int __init vireo_init(void)
 static void __exit vireo_exit(void)
 {
 	misc_deregister(&vireo_misc);
+	vireo_debugfs_exit();
 	cpuhp_remove_state_nocalls(hotplug_state);
 	vireo_cpuid_exit();
 	vireo_vendor->unload();

@@ -72,6 +72,7 @@ struct vireo_vm {
 	atomic_t nr_vcpus;
 	struct vireo_mmu mmu;
 	u64 tss_addr;
+	struct dentry *debugfs;
 };
 
 /* ---- The vCPU -------------------------------------------------------- */
@@ -246,6 +247,12 @@ long vireo_dev_check_extension(unsigned long cap);
 /* main.c: per-CPU virtualization on/off, reference counted by VMs */
 int vireo_hardware_get(void);
 void vireo_hardware_put(void);
+
+/* stats.c */
+void vireo_debugfs_init(void);
+void vireo_debugfs_exit(void);
+void vireo_vm_debugfs_add(struct vireo_vm *vm);
+void vireo_vm_debugfs_remove(struct vireo_vm *vm);
 
 /* mmu/mmu.c */
 int vireo_mmu_init(struct vireo_vm *vm);

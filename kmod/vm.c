@@ -189,7 +189,8 @@ static void vireo_vm_free(struct kref *ref)
 	struct vireo_vm *vm = container_of(ref, struct vireo_vm, ref);
 	int i;
 
-	/* The notifier goes first: it looks at the vCPUs. */
+	/* The notifier and the stats file go first: they look at vCPUs. */
+	vireo_vm_debugfs_remove(vm);
 	vireo_mmu_destroy(vm);
 	for (i = 0; i < VIREO_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
@@ -280,6 +281,7 @@ long vireo_create_vm(unsigned long type)
 	if (ret)
 		goto out_srcu;
 
+	vireo_vm_debugfs_add(vm);
 	/* The VM holds the module until vireo_vm_free(). */
 	__module_get(THIS_MODULE);
 	ret = anon_inode_getfd("vireo-vm", &vireo_vm_fops, vm,
