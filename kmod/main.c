@@ -212,31 +212,29 @@ static int __init vireo_init(void)
 	}
 
 	ret = vireo_cpuid_init();
-	if (ret) {
-		vireo_vendor->unload();
-		return ret;
-	}
-
+	if (ret)
+		goto out_vendor;
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "vireo:online",
 					vireo_cpu_online, vireo_cpu_offline);
-	if (ret < 0) {
-		vireo_cpuid_exit();
-		vireo_vendor->unload();
-		return ret;
-	}
+	if (ret < 0)
+		goto out_cpuid;
 	hotplug_state = ret;
-
 	vireo_debugfs_init();
 	ret = misc_register(&vireo_misc);
-	if (ret) {
-		vireo_debugfs_exit();
-		cpuhp_remove_state_nocalls(hotplug_state);
-		vireo_cpuid_exit();
-		vireo_vendor->unload();
-		return ret;
-	}
+	if (ret)
+		goto out_hotplug;
 	pr_info("vireo: using %s\n", vireo_vendor->name);
 	return 0;
+
+out_hotplug:
+	vireo_debugfs_exit();
+	cpuhp_remove_state_nocalls(hotplug_state);
+out_cpuid:
+	vireo_cpuid_exit();
+out_vendor:
+	vireo_vendor->unload();
+	vireo_vendor = NULL;
+	return ret;
 }
 
 static void __exit vireo_exit(void)
