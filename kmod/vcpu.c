@@ -322,7 +322,8 @@ static int set_fpu(struct vireo_vcpu *vcpu, const struct vireo_fpu *fpu,
 	/* x87 and SSE are now in use in the image's header. */
 	fx[512] |= 3;
 	return fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs,
-					      vireo_host_xcr0, &pkru);
+					      vireo_guest_supported_xcr0(vcpu) |
+					      XFEATURE_MASK_FPSSE, &pkru);
 }
 
 static int get_xcrs(struct vireo_vcpu *vcpu, struct vireo_xcrs __user *arg)
@@ -428,8 +429,8 @@ static long vcpu_state_ioctl(struct vireo_vcpu *vcpu, unsigned int cmd,
 			ret = -EFAULT;
 		else
 			ret = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu,
-				&fp->xsave, vireo_guest_supported_xcr0(vcpu),
-				&pkru);
+				&fp->xsave, vireo_guest_supported_xcr0(vcpu) |
+				XFEATURE_MASK_FPSSE, &pkru);
 		break;
 	}
 	default:
