@@ -25,7 +25,7 @@ selftests:
 	$(MAKE) -C selftests/module
 
 unit:
-	$(MAKE) -C selftests/unit
+	$(MAKE) -C selftests/unit check
 
 check: deps
 	@selftests/testbed/check.sh

@@ -21,5 +21,6 @@ void test_emulate(void);
 void test_alu_native(void);
 void test_guest_walk(void);
 void test_uapi_layout(void);
+void test_pte(void);
 
 #endif /* VIREO_UNIT_H */

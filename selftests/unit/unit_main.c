@@ -45,6 +45,7 @@ int main(void)
 	test_alu_native();
 	test_guest_walk();
 	test_uapi_layout();
+	test_pte();
 	printf("1..%u\n", passed + failed);
 	printf("unit: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
