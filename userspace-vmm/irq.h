@@ -14,6 +14,16 @@ struct irq_chip {
 	/* level: true = asserted.  Edge devices pulse (true then false). */
 	void (*set_line)(struct irq_chip *chip, unsigned int line, bool level);
 	void *priv;
+	/*
+	 * The CPU side, called by the vCPU loop with the machine lock held.
+	 * pending(): the controller has an interrupt for the CPU (its INTR
+	 * output is raised).  ack(): the CPU's interrupt acknowledge cycle;
+	 * returns the vector to deliver (the spurious vector when the
+	 * request went away).  Either may be NULL for a chip without a CPU
+	 * output (a secondary controller).
+	 */
+	bool (*pending)(struct irq_chip *chip);
+	int (*ack)(struct irq_chip *chip);
 };
 
 struct irq_line {
