@@ -74,6 +74,16 @@ struct machine {
 
 	/* Device state owned by machine_create_devices(). */
 	void *devices;
+	/*
+	 * The CPU side of the interrupt controller, with the lock held:
+	 * is an interrupt waiting, and the acknowledge that returns its
+	 * vector.  Set by machine_create_devices().
+	 */
+	bool (*intr_pending)(struct machine *m);
+	int (*intr_ack)(struct machine *m);
+	uint64_t rsdp;			/* ACPI root pointer, 0 if none */
+
+	struct vireo_cpuid2 *cpuid;	/* what the host supports */
 };
 
 /* vm.c */
