@@ -700,6 +700,15 @@ static int svm_exit_undefined(struct vireo_vcpu *vcpu)
 	return 1;
 }
 
+static u8 default_addr_size(struct vireo_vcpu *vcpu)
+{
+	switch (svm_cpu_mode(vcpu)) {
+	case VIREO_MODE_LONG64: return 8;
+	case VIREO_MODE_PROT32: return 4;
+	default: return 2;
+	}
+}
+
 static int svm_exit_ioio(struct vireo_vcpu *vcpu)
 {
 	struct vmcb_control *c = &vmcb_of(vcpu)->control;
@@ -707,7 +716,6 @@ static int svm_exit_ioio(struct vireo_vcpu *vcpu)
 	struct vireo_io_exit io = {
 		.port = info >> IOIO_PORT_SHIFT,
 		.size = (info >> IOIO_SIZE_SHIFT) & 7,
-		.addr_size = ((info >> IOIO_ADDR_SHIFT) & 7) << 1,
 		.in = info & IOIO_IN,
 		.string = info & IOIO_STRING,
 		.rep = info & IOIO_REP,
@@ -715,7 +723,17 @@ static int svm_exit_ioio(struct vireo_vcpu *vcpu)
 		.next_rip = c->exit_info_2,
 	};
 
-	/* Size bits are one-hot 1/2/4 bytes, address bits 16/32/64. */
+	/*
+	 * Size bits are one-hot 1/2/4 bytes, address bits 16/32/64; QEMU's
+	 * emulation leaves the address bits clear, so fall back to the
+	 * code segment's default then.
+	 */
+	switch ((info >> IOIO_ADDR_SHIFT) & 7) {
+	case 1: io.addr_size = 2; break;
+	case 2: io.addr_size = 4; break;
+	case 4: io.addr_size = 8; break;
+	default: io.addr_size = default_addr_size(vcpu); break;
+	}
 	if (has_decode_assists)
 		io.seg = (info >> IOIO_SEG_SHIFT) & 7;
 	return vireo_handle_io(vcpu, &io);
