@@ -25,6 +25,9 @@
 #define CPUID_80000001_ECX_SVM	(1U << 2)
 #define CPUID_80000001_ECX_X2AVIC (1U << 18)
 
+#define APIC_BASE_ADDR		0xfee00000ULL
+#define APIC_BASE_BSP		(1ULL << 8)
+
 static __thread struct vireo_run *vcpu_tls_run;
 
 static void vcpu_kick_handler(int sig)
@@ -112,6 +115,24 @@ static int vcpu_set_cpuid(struct machine *m, struct vcpu *v, char *err,
 	return 0;
 }
 
+/*
+ * There is no local APIC: leave it disabled in IA32_APIC_BASE too (KVM
+ * derives CPUID.1:EDX.APIC from the enable bit).
+ */
+static int vcpu_disable_apic(struct vcpu *v, char *err, size_t errlen)
+{
+	struct vireo_sregs sregs;
+
+	if (ioctl(v->fd, VIREO_GET_SREGS, &sregs) == 0) {
+		sregs.apic_base = APIC_BASE_ADDR | (v->id ? 0 : APIC_BASE_BSP);
+		if (ioctl(v->fd, VIREO_SET_SREGS, &sregs) == 0)
+			return 0;
+	}
+	snprintf(err, errlen, "cannot disable vCPU %d's local APIC: %s", v->id,
+		 strerror(errno));
+	return -1;
+}
+
 int vcpu_init(struct machine *m, struct vcpu *v, int id, char *err,
 	      size_t errlen)
 {
@@ -133,7 +154,7 @@ int vcpu_init(struct machine *m, struct vcpu *v, int id, char *err,
 			 strerror(errno));
 		return -1;
 	}
-	if (vcpu_set_cpuid(m, v, err, errlen))
+	if (vcpu_set_cpuid(m, v, err, errlen) || vcpu_disable_apic(v, err, errlen))
 		return -1;
 	/* The FPU as after FNINIT, SSE exceptions masked. */
 	memset(&fpu, 0, sizeof(fpu));
@@ -208,6 +229,16 @@ static void vcpu_mmio(struct vcpu *v)
 static void vcpu_halt(struct vcpu *v)
 {
 	struct machine *m = v->m;
+
+	/*
+	 * With interrupts off and nothing to send an NMI, a lone vCPU
+	 * never wakes again: that is how Linux halts without ACPI.
+	 */
+	if (!v->run->if_flag && m->nr_vcpus == 1) {
+		machine_stop_locked(m, VMM_STOP_POWEROFF, VIREO_STATUS_OK,
+				    "the guest halted with interrupts disabled (it has no ACPI power-off?)");
+		return;
+	}
 
 	while (!m->stopping && !(v->run->if_flag && vcpu_intr_pending(m)))
 		pthread_cond_wait(&m->wake, &m->lock);
