@@ -7,10 +7,18 @@
 #include <stdlib.h>
 
 #include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
 #include "vm.h"
+
+#define PIT_IRQ 0
 
 struct machine_devices {
 	struct pic *pic;
+	struct pit *pit;
+	struct rtc *rtc;
+	struct serial *com1;
 };
 
 static bool machine_pic_pending(struct machine *m)
@@ -30,20 +38,37 @@ static int machine_pic_ack(struct machine *m)
 int machine_create_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct machine_devices *d = calloc(1, sizeof(*d));
+	const char *what;
 
 	if (!d) {
 		snprintf(err, errlen, "out of memory creating the devices");
 		return -1;
 	}
 	m->devices = d;
-	d->pic = pic_create(&m->ctx);
-	if (!d->pic) {
-		snprintf(err, errlen, "cannot create the interrupt controller");
-		return -1;
-	}
+
+	/* The PIC first: it becomes ctx.irq, which the others raise. */
+	what = "the i8259 interrupt controller";
+	if (!(d->pic = pic_create(&m->ctx)))
+		goto fail;
 	m->intr_pending = machine_pic_pending;
 	m->intr_ack = machine_pic_ack;
+
+	what = "the i8254 timer";
+	if (!(d->pit = pit_create(&m->ctx, PIT_IRQ)))
+		goto fail;
+	what = "the CMOS clock";
+	if (!(d->rtc = rtc_create(&m->ctx, m->low_size, m->high_size)))
+		goto fail;
+	what = "the serial console";
+	if (!(d->com1 = serial_create(&m->ctx, SERIAL_COM1_BASE,
+				      SERIAL_COM1_IRQ, m->ctx.console_in,
+				      m->ctx.console_out)))
+		goto fail;
 	return 0;
+fail:
+	snprintf(err, errlen, "cannot create %s (out of memory or file descriptors)",
+		 what);
+	return -1;
 }
 
 void machine_destroy_devices(struct machine *m)
@@ -52,6 +77,12 @@ void machine_destroy_devices(struct machine *m)
 
 	if (!d)
 		return;
+	if (d->com1)
+		serial_destroy(d->com1);
+	if (d->rtc)
+		rtc_destroy(d->rtc);
+	if (d->pit)
+		pit_destroy(d->pit);
 	if (d->pic)
 		pic_destroy(d->pic);
 	free(d);
