@@ -132,7 +132,7 @@ int bzimage_load(const struct bzimage *bz, struct guest_mem *gm,
 		snprintf(err, errlen,
 			 "the kernel needs %u MiB from %#llx but guest memory ends at %llu MiB; give more --mem",
 			 (unsigned int)(bz->init_size >> 20),
-			 (unsigned long long)load_addr,
+			 (unsigned long long)run_addr,
 			 (unsigned long long)(gm->low_end >> 20));
 		return -1;
 	}
