@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "devices/i8042.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
@@ -19,6 +20,7 @@ struct machine_devices {
 	struct pit *pit;
 	struct rtc *rtc;
 	struct serial *com1;
+	struct i8042 *kbc;
 };
 
 static bool machine_pic_pending(struct machine *m)
@@ -64,6 +66,9 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 				      SERIAL_COM1_IRQ, m->ctx.console_in,
 				      m->ctx.console_out)))
 		goto fail;
+	what = "the i8042 keyboard controller";
+	if (!(d->kbc = i8042_create(&m->ctx)))
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot create %s (out of memory or file descriptors)",
@@ -77,6 +82,8 @@ void machine_destroy_devices(struct machine *m)
 
 	if (!d)
 		return;
+	if (d->kbc)
+		i8042_destroy(d->kbc);
 	if (d->com1)
 		serial_destroy(d->com1);
 	if (d->rtc)
