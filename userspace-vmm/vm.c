@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "vm.h"
@@ -47,6 +48,9 @@ static void machine_ctx_stop(struct vmm_ctx *ctx, enum vmm_stop_reason why)
 	if (why == VMM_STOP_ERROR)
 		machine_stop_locked(m, why, VIREO_STATUS_GUEST_ERROR,
 				    "a device model stopped the machine on an error");
+	else if (why == VMM_STOP_RESET)
+		machine_stop_locked(m, why, VIREO_STATUS_OK,
+				    "the guest reset the machine; a reboot ends the monitor");
 	else
 		machine_stop_locked(m, why, VIREO_STATUS_OK, NULL);
 }
@@ -138,11 +142,25 @@ static int machine_set_slot(struct machine *m, uint32_t slot, uint64_t gpa,
 
 static int machine_alloc_memory(struct machine *m, char *err, size_t errlen)
 {
+	struct sysinfo si;
+
 	m->mem_size = m->cfg.mem_size;
+	/* More than the host has in RAM and swap could never be had. */
+	if (sysinfo(&si) == 0) {
+		unsigned long long host = ((unsigned long long)si.totalram +
+					   si.totalswap) * si.mem_unit;
+
+		if (m->mem_size > host) {
+			snprintf(err, errlen,
+				 "--mem %llu MiB is more than this host's %llu MiB of RAM and swap; use a smaller --mem",
+				 MiB(m->mem_size), MiB(host));
+			return -1;
+		}
+	}
 	m->low_size = m->mem_size < VM_LOW_MEM_MAX ? m->mem_size : VM_LOW_MEM_MAX;
 	m->high_size = m->mem_size - m->low_size;
 	m->mem = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m->mem == MAP_FAILED) {
 		m->mem = NULL;
 		snprintf(err, errlen,
