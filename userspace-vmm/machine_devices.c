@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "devices/i8042.h"
+#include "devices/pci.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
@@ -21,6 +22,7 @@ struct machine_devices {
 	struct rtc *rtc;
 	struct serial *com1;
 	struct i8042 *kbc;
+	struct pci_host *pci;
 };
 
 static bool machine_pic_pending(struct machine *m)
@@ -69,6 +71,9 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 	what = "the i8042 keyboard controller";
 	if (!(d->kbc = i8042_create(&m->ctx)))
 		goto fail;
+	what = "the PCI host bridge";
+	if (!(d->pci = pci_host_create(&m->ctx)))
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot create %s (out of memory or file descriptors)",
@@ -82,6 +87,8 @@ void machine_destroy_devices(struct machine *m)
 
 	if (!d)
 		return;
+	if (d->pci)
+		pci_host_destroy(d->pci);
 	if (d->kbc)
 		i8042_destroy(d->kbc);
 	if (d->com1)
