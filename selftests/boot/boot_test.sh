@@ -15,6 +15,7 @@
 # emulated host a boot takes some 30 s.
 
 set -u
+trap '' PIPE	# a guest that ended early must not take the script with it
 
 VIREO=${1:?usage: boot_test.sh VIREO KERNEL DEVICE [WORKDIR]}
 KERNEL=${2:?usage: boot_test.sh VIREO KERNEL DEVICE [WORKDIR]}
@@ -69,28 +70,34 @@ EOI
 }
 
 # run_guest NAME MODE [INPUT]: the monitor's status in $rc, output in
-# $WORK/NAME.out, its stderr in $WORK/NAME.err.
+# $WORK/NAME.out, its stderr in $WORK/NAME.err.  INPUT is typed into the
+# console (through a FIFO that stays open) once the guest had time to
+# start its shell; the UART holds what the guest has not read yet.
 run_guest() {
 	name=$1 mode=$2 input=${3:-}
 	start=$(date +%s)
+	rm -f "$WORK/console"
+	mkfifo "$WORK/console" || return 1
+	timeout "$TIMEOUT" "$VIREO" run --kernel "$KERNEL" \
+		--initrd "$WORK/initramfs.gz" --mem "$MEM" --device "$DEVICE" \
+		--cmdline "console=ttyS0 panic=-1 boot_test=$mode" \
+		< "$WORK/console" > "$WORK/$name.out" 2> "$WORK/$name.err" &
+	pid=$!
+	exec 3> "$WORK/console"
 	if [ -n "$input" ]; then
-		# Typed once the shell is up; the UART holds what the guest has
-		# not read yet.
-		(sleep "${SHELL_DELAY:-5}"; printf '%s\n' "$input"; sleep 600) |
-		timeout "$TIMEOUT" "$VIREO" run --kernel "$KERNEL" \
-			--initrd "$WORK/initramfs.gz" --mem "$MEM" \
-			--device "$DEVICE" \
-			--cmdline "console=ttyS0 panic=-1 boot_test=$mode" \
-			> "$WORK/$name.out" 2> "$WORK/$name.err"
-		rc=$?
-	else
-		timeout "$TIMEOUT" "$VIREO" run --kernel "$KERNEL" \
-			--initrd "$WORK/initramfs.gz" --mem "$MEM" \
-			--device "$DEVICE" \
-			--cmdline "console=ttyS0 panic=-1 boot_test=$mode" \
-			< /dev/null > "$WORK/$name.out" 2> "$WORK/$name.err"
-		rc=$?
+		# Wait for the shell's banner line, then type.
+		waited=0
+		while ! grep -q "$MARK shell" "$WORK/$name.out" 2>/dev/null &&
+		      kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$TIMEOUT" ]; do
+			sleep 1
+			waited=$((waited + 1))
+		done
+		sleep "${SHELL_DELAY:-3}"
+		printf '%s\n' "$input" >&3 2>/dev/null
 	fi
+	wait "$pid"
+	rc=$?
+	exec 3>&-
 	secs=$(( $(date +%s) - start ))
 }
 
@@ -125,8 +132,26 @@ expect_usage() {
 	fi
 }
 
+# A bzImage whose 64-bit entry is UD2 with no IDT: #UD, #NP, #DF, then a
+# triple fault.
+build_triple_fault_image() {
+	img=$WORK/triple-fault.bzImage
+	dd if=/dev/zero of="$img" bs=4096 count=2 2>/dev/null || return 1
+	put() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
+	put 0x1f1 '\004'			# setup_sects: payload at 0xa00
+	put 0x1fe '\125\252'			# boot flag 0xaa55
+	put 0x201 '\152'			# header ends at 0x26c
+	put 0x202 'HdrS'
+	put 0x206 '\017\002'			# protocol 2.15
+	put 0x22c '\377\377\377\177'		# initrd_addr_max
+	put 0x236 '\003\000'			# XLF_KERNEL_64
+	put 0x238 '\377\007\000\000'		# cmdline_size
+	put 0x260 '\000\000\020\000'		# init_size: 1 MiB
+	put 0xc00 '\017\013'			# entry64 (payload + 0x200): ud2
+}
+
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 mkdir -p "$WORK"
 if ! build_initramfs; then
 	echo "Bail out! cannot build the guest initramfs (needs busybox, cpio, gzip)"
@@ -141,6 +166,21 @@ check_guest reboot "boot and reboot ends the monitor on $DEVICE" "$MARK rebootin
 
 run_guest shell shell "echo VIREO-SHELL-\$((6*7)); poweroff -f"
 check_guest shell "a command typed into the guest shell on $DEVICE" "VIREO-SHELL-42"
+
+if build_triple_fault_image; then
+	timeout "$TIMEOUT" "$VIREO" run --kernel "$WORK/triple-fault.bzImage" \
+		--device "$DEVICE" --mem 64M < /dev/null \
+		> "$WORK/triple.out" 2> "$WORK/triple.err"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q "SHUTDOWN exit.*RIP" "$WORK/triple.err"; then
+		tap OK "a triple fault ends with status 1: $(tail -n 1 "$WORK/triple.err")"
+	else
+		tap FAIL "a triple fault: status $rc, expected 1 and a line naming the exit and RIP"
+		diag_tail "$WORK/triple.err" 5
+	fi
+else
+	tap FAIL "a triple fault: cannot build the test image"
+fi
 
 expect_usage "bad option" run --kernel "$KERNEL" --no-such-option
 expect_usage "missing kernel" run --kernel "$WORK/no-such-kernel" --device "$DEVICE"
