@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "devices/acpi.h"
 #include "devices/i8042.h"
+#include "devices/legacy.h"
 #include "devices/pci.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
@@ -23,6 +25,8 @@ struct machine_devices {
 	struct serial *com1;
 	struct i8042 *kbc;
 	struct pci_host *pci;
+	struct acpi_pm *pm;
+	struct legacy_ports *legacy;
 };
 
 static bool machine_pic_pending(struct machine *m)
@@ -42,6 +46,7 @@ static int machine_pic_ack(struct machine *m)
 int machine_create_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct machine_devices *d = calloc(1, sizeof(*d));
+	struct acpi_config acpi;
 	const char *what;
 
 	if (!d) {
@@ -74,6 +79,19 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 	what = "the PCI host bridge";
 	if (!(d->pci = pci_host_create(&m->ctx)))
 		goto fail;
+	what = "the ACPI power management block";
+	if (!(d->pm = acpi_pm_create(&m->ctx, ACPI_PM_BASE, ACPI_SCI_IRQ)))
+		goto fail;
+	what = "the legacy ports (0x80, 0x92)";
+	if (!(d->legacy = legacy_ports_create(&m->ctx)))
+		goto fail;
+
+	/* The tables go in the BIOS area, which the e820 map reserves. */
+	acpi_config_default(&acpi);
+	if (acpi_build(&acpi, m->mem, m->low_size, &m->rsdp)) {
+		snprintf(err, errlen, "cannot write the ACPI tables; give more --mem");
+		return -1;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot create %s (out of memory or file descriptors)",
@@ -87,6 +105,10 @@ void machine_destroy_devices(struct machine *m)
 
 	if (!d)
 		return;
+	if (d->legacy)
+		legacy_ports_destroy(d->legacy);
+	if (d->pm)
+		acpi_pm_destroy(d->pm);
 	if (d->pci)
 		pci_host_destroy(d->pci);
 	if (d->kbc)
