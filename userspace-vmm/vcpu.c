@@ -49,9 +49,14 @@ void vcpu_signals_init(void)
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 }
 
+/*
+ * With the machine lock held.  A vCPU outside VIREO_RUN holds the lock or
+ * sleeps on m->wake, and looks at the PIC before it enters again; only
+ * one that is (about to be) in the guest needs the signal.
+ */
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->started)
+	if (v->started && v->in_run)
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 
@@ -324,13 +329,15 @@ static void *vcpu_thread(void *arg)
 		if (m->stopping)
 			break;
 		vcpu_prepare_interrupt(v);
+		v->in_run = true;
 		pthread_mutex_unlock(&m->lock);
 
 		r = ioctl(v->fd, VIREO_RUN, 0);
 		e = errno;
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 
 		pthread_mutex_lock(&m->lock);
+		v->in_run = false;
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		if (r < 0) {
 			if (e == EINTR || e == EAGAIN)
 				continue;

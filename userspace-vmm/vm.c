@@ -292,8 +292,8 @@ int machine_run(struct machine *m)
 	pthread_mutex_unlock(&m->lock);
 
 	for (i = 0; i < m->nr_vcpus; i++) {
+		/* machine_stop_locked() kicked them out of the guest. */
 		if (m->vcpus[i].started) {
-			vcpu_kick(&m->vcpus[i]);
 			pthread_join(m->vcpus[i].thread, NULL);
 			m->vcpus[i].started = false;
 		}

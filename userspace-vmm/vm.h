@@ -39,6 +39,7 @@ struct vcpu {
 	struct vireo_run *run;
 	pthread_t thread;
 	bool started;
+	bool in_run;		/* between unlock and VIREO_RUN's return */
 };
 
 struct machine_config {
