@@ -1,81 +1,127 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# What `make check` runs: builds everything, runs the host unit tests, the
-# module's selftests in the emulated AMD-V machine (QEMU) and in the
-# emulated VT-x machine (Bochs), each beside Debian's kvm as the
-# reference, and ends with "N passed, N failed".  Exits 1 on any failure.
-set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+# check.sh: what `make check` and CI run.
+#   1. builds the module and the module selftests (each build is a test);
+#   2. runs the host unit tests (make unit; selftests/vmm too when present);
+#   3. boots the AMD-V testbed (QEMU TCG) with vireo.ko and runs every
+#      build/selftests/*_test there, then rmmod vireo (counted);
+#   4. boots it again with Debian's kvm_amd and runs the same programs, the
+#      reference, printed beside each result and never counted.
+# Ends with the line "N passed, N failed"; exits 1 on any failure, 2 when a
+# tool is missing.  Logs go to build/testbed/.  Environment: TB_TESTS (names
+# of the programs to run, default every *_test), TB_REF=0 (skip the
+# reference), TB_PROG_TIMEOUT, TB_IDLE_TIMEOUT (seconds).
+set -euo pipefail
+. "$(dirname "$0")/testbed-lib.sh"
 
-mkdir -p "$TB_OUT"
+t0=$(date +%s)
 passed=0
 failed=0
-t0=$(date +%s)
+skipped=0
 
-note() { echo "== $* ($(( $(date +%s) - t0 ))s)"; }
+note() { printf '== [%4ds] %s\n' $(($(date +%s) - t0)) "$*"; }
+pass() { passed=$((passed + 1)); printf '%-7s%s\n' ok "$*"; }
+fail() { failed=$((failed + 1)); printf '%-7s%s\n' "not ok" "$*"; }
 
-# count NAME: adds the "NAME: N passed, N failed" line of a suite's output.
-count() {
-	local line p f
-	line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" | tail -n 1)
-	if [ -z "$line" ]; then
-		echo "not ok - $1 printed no result line (log: $2)"
-		failed=$((failed + 1))
-		return
-	fi
-	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	passed=$((passed + p))
-	failed=$((failed + f))
-}
-
-# step NAME CMD...: one build step, one test.
-step() {
-	local name=$1 log
+# build NAME CMD...: one build step, counted as one test.
+build() {
+	local name=$1 log=$TB_OUT/$1.log s
 	shift
-	log=$TB_OUT/$name.log
+	s=$(date +%s)
 	if "$@" >"$log" 2>&1; then
-		echo "ok - $name"
-		passed=$((passed + 1))
+		pass "$name ($(($(date +%s) - s))s)"
 		return 0
 	fi
-	echo "not ok - $name (log: $log)"
-	tail -n 20 "$log" | sed 's/^/# /'
-	failed=$((failed + 1))
+	fail "$name (log: $log)"
+	tail -n 15 "$log" | sed 's/^/#   /'
 	return 1
 }
 
-kver=$(tb_kver) || tb_die "no Debian kernel with headers; run make deps"
-export KDIR=/usr/src/linux-headers-$kver
-note "building for Debian kernel $kver"
-built=1
-step build-module make -C "$TB_TOP" module || built=0
-step build-selftests make -C "$TB_TOP" selftests || built=0
+# host_suite NAME CMD...: a host test suite that ends with the line
+# "NAME: N passed, N failed"; its results are added to the totals.
+host_suite() {
+	local name=$1 log=$TB_OUT/$1.log line p f s
+	shift
+	s=$(date +%s)
+	"$@" >"$log" 2>&1 || true
+	grep -a -E '^not ok' "$log" | sed "s/^/# $name: /" || true
+	line=$(grep -a -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		fail "$name: no \"$name: N passed, N failed\" line (log: $log)"
+		tail -n 15 "$log" | sed 's/^/#   /'
+		return 0
+	fi
+	p=$(echo "$line" | sed -E 's/^[^:]*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "#      $line ($(($(date +%s) - s))s, log: $log)"
+}
+
+command -v make >/dev/null 2>&1 || tb_die "missing tools: install make (apt-get install make, or make deps)"
+tb_require_tools
+KVER=$(tb_kver)
+export KVER KDIR=/usr/src/linux-headers-$KVER BUILD
+mkdir -p "$TB_OUT"
+
+note "build for Debian kernel $KVER (KDIR=$KDIR)"
+module_ok=1
+build build-module make -C "$TB_TOP" module KDIR="$KDIR" || module_ok=0
+build build-selftests make -C "$TB_TOP" selftests || true
 
 note "host unit tests"
-make -C "$TB_TOP/selftests/unit" check > "$TB_OUT/unit.log" 2>&1
-grep -E "^not ok" "$TB_OUT/unit.log"
-count unit "$TB_OUT/unit.log"
+host_suite unit make -C "$TB_TOP" unit
 if [ -f "$TB_TOP/selftests/vmm/Makefile" ]; then
-	make -C "$TB_TOP/selftests/vmm" check > "$TB_OUT/vmm.log" 2>&1
-	grep -E "^not ok" "$TB_OUT/vmm.log"
-	count vmm "$TB_OUT/vmm.log"
+	host_suite vmm make -C "$TB_TOP/selftests/vmm" check
 fi
 
-if [ $built = 1 ]; then
-	note "module selftests on AMD-V (QEMU), beside kvm_amd"
-	"$(dirname "$0")/run-suite.sh" amd > "$TB_OUT/amd-v.log" 2>&1
-	cat "$TB_OUT/amd-v.log"
-	count amd-v "$TB_OUT/amd-v.log"
+progs=()
+for p in "$BUILD"/selftests/*; do
+	[ -f "$p" ] && [ -x "$p" ] || continue
+	n=$(basename "$p")
+	if [ -n "${TB_TESTS:-}" ]; then
+		[[ " $TB_TESTS " == *" $n "* ]] || continue
+	else
+		[[ $n == *_test ]] || continue
+	fi
+	progs+=("$p")
+done
+[ ${#progs[@]} -gt 0 ] || fail "no module selftests (*_test) in $BUILD/selftests to run"
 
-	note "module selftests on VT-x (Bochs), beside kvm_intel"
-	"$(dirname "$0")/run-suite.sh" intel "$(dirname "$0")/vmx-subset" \
-		> "$TB_OUT/vt-x.log" 2>&1
-	cat "$TB_OUT/vt-x.log"
-	count vt-x "$TB_OUT/vt-x.log"
+vireo_results=/dev/null
+if [ $module_ok = 1 ] && [ ${#progs[@]} -gt 0 ]; then
+	note "AMD-V testbed (QEMU TCG) with vireo.ko: ${progs[*]##*/}"
+	tb_suite vireo check-vireo 0 "$(tb_limit ${#progs[@]})" "${progs[@]}"
+	vireo_results=$TB_RESULTS
+	vireo_log=$TB_LOG
+	note "  guest ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), log: $vireo_log"
+elif [ $module_ok = 0 ]; then
+	note "no vireo.ko: the module selftests were not run"
 fi
 
-note "done"
+ref_results=/dev/null
+ref_log=
+if [ "${TB_REF:-1}" != 0 ] && [ ${#progs[@]} -gt 0 ]; then
+	note "reference: the same programs on Debian's kvm_amd (not counted)"
+	tb_suite kvm_amd check-kvm_amd 1 "$(tb_limit ${#progs[@]})" "${progs[@]}"
+	ref_results=$TB_RESULTS
+	ref_log=$TB_LOG
+	note "  guest ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), log: $ref_log"
+fi
+
+if [ "$vireo_results" != /dev/null ]; then
+	note "module selftests on vireo (beside them: Debian's kvm_amd on the same emulated CPU)"
+	tb_summary "$vireo_results" vireo "$vireo_log" "$ref_results" kvm_amd "$ref_log"
+	passed=$((passed + TB_PASSED))
+	failed=$((failed + TB_FAILED))
+	skipped=$((skipped + TB_SKIPPED))
+elif [ "$ref_results" != /dev/null ]; then
+	note "reference results alone (information)"
+	tb_summary "$ref_results" kvm_amd "$ref_log" | sed 's/^/# ref kvm_amd: /'
+fi
+
+[ "$skipped" -eq 0 ] || note "$skipped skipped (not counted)"
+note "done in $(($(date +%s) - t0))s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -352,6 +352,7 @@ tb_current() {
 #   T dev label status test   a TAP result (status ok, fail or skip)
 #   P dev label message       a problem, which fails that device's run
 #   O dev label line          a line of a program's output (not TAP)
+#   D dev label test line     output printed before a failed TAP result
 # Kernel problems, a missing end marker, a timeout or a stall are charged
 # to the device that was running at the time.
 tb_parse() {
@@ -365,7 +366,7 @@ tb_parse() {
 		n = split($0, w, " ")
 		if (w[2] == "begin") {
 			dev = w[3]; label = w[4]; inprog = 1
-			ntap = 0; nfail = 0; plan = -1
+			ntap = 0; nfail = 0; plan = -1; nbuf = 0
 		} else if (w[2] == "end" && inprog) {
 			inprog = 0
 			rc = w[5]
@@ -420,15 +421,20 @@ tb_parse() {
 			if (name == "")
 				name = "test " ntap + 1
 			ntap++
-			if (st == "fail")
+			if (st == "fail") {
 				nfail++
+				for (i = (nbuf > 8 ? nbuf - 7 : 1); i <= nbuf; i++)
+					rec("D", dev, label, name, buf[i])
+			}
 			rec("T", dev, label, st, name)
+			nbuf = 0
 		} else if (match($0, /^1\.\.[0-9]+/)) {
 			plan = substr($0, 4, RLENGTH - 3) + 0
 		} else if ($0 ~ /^Bail out!/) {
 			problem(dev, label, $0)
 		} else {
 			rec("O", dev, label, $0)
+			buf[++nbuf] = $0
 		}
 	}
 	END {
@@ -459,6 +465,7 @@ tb_summary() {
 	FILENAME == reffile && $1 == "T" && $2 == refdev { ref[$3 "\t" $5] = ($4 == "fail" ? "not ok" : $4) }
 	FILENAME == reffile && $1 == "P" && ($2 == refdev || $2 == "boot") { refp[++nrefp] = $3 ": " $4 }
 	FILENAME == reffile { next }
+	$1 == "D" && $2 == dev { diag[$3 "\t" $4] = diag[$3 "\t" $4] "#        " $5 "\n"; next }
 	$1 == "T" && $2 == dev {
 		word = ($4 == "fail") ? "not ok" : "ok"
 		skip = ($4 == "skip") ? " # SKIP" : ""
@@ -466,7 +473,11 @@ tb_summary() {
 		r = ""
 		if (refdev != "")
 			r = "ref " refdev ": " ((($3 "\t" $5) in ref) ? ref[$3 "\t" $5] : "-")
-		printf "%-7s%-62s %s\n", word, $3 ": " $5 skip, r
+		line = sprintf("%-7s%-62s %s", word, $3 ": " $5 skip, r)
+		sub(/ +$/, "", line)
+		print line
+		if ($4 == "fail")
+			printf "%s", diag[$3 "\t" $5]
 	}
 	$1 == "P" && ($2 == dev || $2 == "boot") {
 		f++
