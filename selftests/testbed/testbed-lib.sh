@@ -353,6 +353,7 @@ tb_current() {
 #   P dev label message       a problem, which fails that device's run
 #   O dev label line          a line of a program's output (not TAP)
 #   D dev label test line     output printed before a failed TAP result
+#   E dev label status secs   a program's exit status and run time
 # Kernel problems, a missing end marker, a timeout or a stall are charged
 # to the device that was running at the time.
 tb_parse() {
@@ -370,6 +371,7 @@ tb_parse() {
 		} else if (w[2] == "end" && inprog) {
 			inprog = 0
 			rc = w[5]
+			rec("E", dev, label, rc, w[6])
 			why = ""
 			if (rc == 124 || rc == 143 || rc == 137)
 				why = "killed after " limit "s (status " rc ")"
@@ -490,6 +492,19 @@ tb_summary() {
 	}' "$ref" "$parsed"
 	read -r TB_PASSED TB_FAILED TB_SKIPPED <"$counts"
 	rm -f "$counts"
+}
+
+# tb_problems PARSED DEV: the problems of DEV's run, one a line, except a
+# program printing no TAP (for programs that are not tests).
+tb_problems() {
+	awk -F '\t' -v dev="$2" '$1 == "P" && ($2 == dev || $2 == "boot") &&
+		$4 !~ /printed no TAP result$/ { print $3 ": " $4 }' "$1"
+}
+
+# tb_status PARSED DEV LABEL: the exit status of one program, or "none".
+tb_status() {
+	awk -F '\t' -v dev="$2" -v label="$3" 'BEGIN { s = "none" }
+	$1 == "E" && $2 == dev && $3 == label { s = $4 } END { print s }' "$1"
 }
 
 # tb_output PARSED DEV LABEL: the non-TAP output lines of one program.
