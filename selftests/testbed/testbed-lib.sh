@@ -436,7 +436,8 @@ tb_parse() {
 			problem(dev, label, $0)
 		} else {
 			rec("O", dev, label, $0)
-			buf[++nbuf] = $0
+			if ($0 !~ /^TAP version/)
+				buf[++nbuf] = $0
 		}
 	}
 	END {
@@ -465,7 +466,7 @@ tb_summary() {
 	awk -F '\t' -v dev="$dev" -v refdev="$refdev" -v logf="$log" -v reflog="$reflog" \
 		-v counts="$counts" -v reffile="$ref" '
 	FILENAME == reffile && $1 == "T" && $2 == refdev { ref[$3 "\t" $5] = ($4 == "fail" ? "not ok" : $4) }
-	FILENAME == reffile && $1 == "P" && ($2 == refdev || $2 == "boot") { refp[++nrefp] = $3 ": " $4 }
+	FILENAME == reffile && $1 == "P" && ($2 == refdev || $2 == "boot") { refp[++nrefp] = ($3 == "-" ? $2 : $3) ": " $4 }
 	FILENAME == reffile { next }
 	$1 == "D" && $2 == dev { diag[$3 "\t" $4] = diag[$3 "\t" $4] "#        " $5 "\n"; next }
 	$1 == "T" && $2 == dev {
@@ -483,7 +484,7 @@ tb_summary() {
 	}
 	$1 == "P" && ($2 == dev || $2 == "boot") {
 		f++
-		printf "%-7s%s\n", "not ok", $3 ": " $4 " (log: " logf ")"
+		printf "%-7s%s\n", "not ok", ($3 == "-" ? $2 : $3) ": " $4 " (log: " logf ")"
 	}
 	END {
 		for (i = 1; i <= nrefp; i++)
