@@ -218,11 +218,17 @@ TEST_F(mode, msr_access_and_gp)
 	struct {
 		struct vireo_msrs hdr;
 		struct vireo_msr_entry e[1];
-	} m = { .hdr.nmsrs = 1, .e[0].index = 0x174 };
+	} m = { .hdr.nmsrs = 1, .e[0] = { .index = 0x174, .data = 0x5a5a } };
 
+	/* The host's value reaches the guest's RDMSR ... */
+	ASSERT_EQ(1, ioctl(vm->vcpu, VIREO_SET_MSRS, &m));
 	LOAD_MODE(self, variant, msr);
+	ASSERT_IO(vm, VIREO_EXIT_IO_OUT, 0x62, 4, 1);
+	ASSERT_EQ(0x5a5a, vm_io_value(vm));
+	/* ... and the guest's WRMSR reaches RDMSR and the host. */
 	ASSERT_IO(vm, VIREO_EXIT_IO_OUT, 0x60, 4, 1);
 	ASSERT_EQ(0x1234, vm_io_value(vm));
+	m.e[0].data = 0;
 	ASSERT_EQ(1, ioctl(vm->vcpu, VIREO_GET_MSRS, &m));
 	ASSERT_EQ(0x1234, m.e[0].data);
 	/* The unknown MSR: the #GP stub reports vector 13. */

@@ -70,24 +70,67 @@ TEST_F(guest, sregs_round_trip)
 	ASSERT_EQ(a.idt.limit, b.idt.limit);
 }
 
-TEST_F(guest, fpu_xmm_seen_by_guest)
+/*
+ * GET/SET_FPU: the x87 control word, an x87 register and the XMM
+ * registers come back as they were set.  MXCSR is not checked: KVM (6.1)
+ * neither stores nor reports it here (GET_FPU gives 0), although
+ * struct vireo_fpu has the field; XSAVE carries it.
+ */
+TEST_F(guest, fpu_round_trip)
 {
 	struct vm *vm = &self->vm;
 	struct vireo_fpu fpu, back;
+	int i;
 
 	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_GET_FPU, &fpu));
-	memset(fpu.xmm[0], 0, 16);
+	for (i = 0; i < 16; i++)
+		memset(fpu.xmm[i], 0x10 + i, 16);
 	memcpy(fpu.xmm[0], "\x78\x56\x34\x12", 4);
-	fpu.mxcsr = 0x1f80;
+	memset(fpu.fpr[0], 0, 16);
+	memcpy(fpu.fpr[0], "\x00\x00\x00\x00\x00\x00\x00\x80\xff\x3f", 10);
+	fpu.fcw = 0x27f;
 	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_SET_FPU, &fpu));
 	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_GET_FPU, &back));
-	ASSERT_EQ(0, memcmp(back.xmm[0], fpu.xmm[0], 16));
+	ASSERT_EQ(0, memcmp(back.xmm, fpu.xmm, sizeof(fpu.xmm)));
+	ASSERT_EQ(0, memcmp(back.fpr[0], fpu.fpr[0], 10));
+	ASSERT_EQ(fpu.fcw, back.fcw);
+}
+
+/* Offsets in the standard XSAVE image. */
+#define XSAVE_MXCSR 24
+#define XSAVE_XMM0 160
+#define XSAVE_XSTATE_BV 512
+
+/*
+ * An XMM value set from the host is what the guest reads.  This goes
+ * through SET_XSAVE with the SSE bit set in XSTATE_BV: on KVM (6.1), a
+ * value given with SET_FPU to a vCPU that has never had SSE state lands
+ * in the legacy area while XSTATE_BV still says "SSE in its initial
+ * state", so the guest reads zeros (seen with kvm_amd under QEMU).
+ */
+TEST_F(guest, xsave_xmm_seen_by_guest)
+{
+	struct vm *vm = &self->vm;
+	struct vireo_xsave *x = calloc(1, sizeof(*x));
+	uint8_t *b = (uint8_t *)x->region;
+	uint32_t mxcsr = 0x1f80;
+
+	ASSERT_NE(NULL, x);
+	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_GET_XSAVE, x));
+	memset(b + XSAVE_XMM0, 0, 16);
+	memcpy(b + XSAVE_XMM0, "\x78\x56\x34\x12", 4);
+	memcpy(b + XSAVE_MXCSR, &mxcsr, 4);
+	b[XSAVE_XSTATE_BV] |= 2;	/* SSE state is in the image */
+	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_SET_XSAVE, x));
 	vm_load(vm, xmm_out_start, SNIPPET_LEN(xmm_out));
 	ASSERT_EQ(0, vm_run(vm));
 	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
+	ASSERT_EQ(0x70, vm->run->io.port);
 	ASSERT_EQ(0x12345678, vm_io_value(vm));
+	free(x);
 }
 
+/* GET/SET_XSAVE: an XMM register in the legacy area comes back. */
 TEST_F(guest, xsave_round_trip)
 {
 	struct vireo_xsave *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));

@@ -101,6 +101,8 @@ endsnip cpuid_\mode
 
 snip msr_\mode
 	mov	$0x174, %ecx		/* IA32_SYSENTER_CS */
+	rdmsr				/* as the host set it */
+	out	%eax, $0x62
 	mov	$0x1234, %eax
 	xor	%edx, %edx
 	wrmsr
