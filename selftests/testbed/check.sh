@@ -11,7 +11,9 @@
 # Ends with the line "N passed, N failed"; exits 1 on any failure, 2 when a
 # tool is missing.  Logs go to build/testbed/.  Environment: TB_TESTS (names
 # of the programs to run, default every *_test), TB_REF=0 (skip the
-# reference), TB_PROG_TIMEOUT, TB_IDLE_TIMEOUT (seconds).
+# reference), TB_PROG_TIMEOUT, TB_IDLE_TIMEOUT, TB_BOOT_MAX (seconds).
+# Worst case, every program hanging: about 1 min of build and host tests,
+# 15 min for the vireo boot, 10 min for the reference.
 set -euo pipefail
 . "$(dirname "$0")/testbed-lib.sh"
 
@@ -104,7 +106,7 @@ ref_results=/dev/null
 ref_log=
 if [ "${TB_REF:-1}" != 0 ] && [ ${#progs[@]} -gt 0 ]; then
 	note "reference: the same programs on Debian's kvm_amd (not counted)"
-	tb_suite kvm_amd check-kvm_amd 1 "$(tb_limit ${#progs[@]})" "${progs[@]}"
+	tb_suite kvm_amd check-kvm_amd 1 "$(tb_limit ${#progs[@]} 600)" "${progs[@]}"
 	ref_results=$TB_RESULTS
 	ref_log=$TB_LOG
 	note "  guest ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), log: $ref_log"
