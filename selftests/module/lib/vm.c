@@ -282,17 +282,39 @@ void vm_set_io_value(struct vm *vm, uint32_t value)
 	       vm->run->io.size);
 }
 
-long mem_available_kib(void)
+long meminfo_kib(const char *key)
 {
-	char line[256];
-	long kib = -1;
+	char line[256], name[64];
+	long kib = -1, v;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
+		if (sscanf(line, "%63[^:]: %ld kB", name, &v) == 2 &&
+		    !strcmp(name, key)) {
+			kib = v;
 			break;
+		}
 	fclose(f);
 	return kib;
+}
+
+long mem_available_kib(void)
+{
+	return meminfo_kib("MemAvailable");
+}
+
+void mem_settle(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		/* Fails unless root; then the caches simply stay. */
+		ssize_t n = write(fd, "3", 1);
+
+		(void)n;
+		close(fd);
+	}
 }

@@ -59,6 +59,10 @@ int vm_run(struct vm *vm);
 uint8_t *vm_gpa(struct vm *vm, uint64_t gpa);
 uint32_t vm_io_value(struct vm *vm);
 void vm_set_io_value(struct vm *vm, uint32_t value);
+/* A /proc/meminfo field in KiB ("MemFree"), or -1. */
+long meminfo_kib(const char *key);
 long mem_available_kib(void);
+/* Syncs and drops the page cache (when root) before a measurement. */
+void mem_settle(void);
 
 #endif /* VIREO_SELFTEST_VM_H */
