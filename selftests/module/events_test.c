@@ -19,6 +19,7 @@ SNIPPET(spin_64);
 SNIPPET(vmmcall_64);
 SNIPPET(vmcall_64);
 SNIPPET(hlt_64);
+SNIPPET(irq_window_64);
 
 FIXTURE(guest) {
 	struct vm vm;
@@ -54,21 +55,33 @@ TEST_F(guest, inject_interrupt)
 	ASSERT_EQ(0x21, vm_io_value(vm));
 }
 
+/*
+ * request_interrupt_window: while the guest runs with IF=0 nothing is
+ * ready; once it sets IF, RUN returns IRQ_WINDOW_OPEN with
+ * ready_for_interrupt_injection, and a vector injected then is taken.
+ */
 TEST_F(guest, irq_window_open)
 {
 	struct vm *vm = &self->vm;
+	struct vireo_interrupt irq = { .irq = 0x30 };
 
-	vm_load(vm, sti_hlt_64_start, SNIPPET_LEN(sti_hlt_64));
+	vm_load(vm, irq_window_64_start, SNIPPET_LEN(irq_window_64));
 	vm->run->request_interrupt_window = 1;
 	ASSERT_EQ(0, vm_run(vm));
-	/* Either exit is allowed first; the window must open before HLT
-	 * returns with interrupts enabled. */
-	if (vm->run->exit_reason == VIREO_EXIT_IRQ_WINDOW_OPEN) {
-		ASSERT_EQ(1, vm->run->ready_for_interrupt_injection);
-	} else {
-		ASSERT_EQ(VIREO_EXIT_HLT, vm->run->exit_reason);
-		ASSERT_EQ(1, vm->run->ready_for_interrupt_injection);
-	}
+	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
+	ASSERT_EQ(0x73, vm->run->io.port);
+	ASSERT_EQ(0, vm->run->if_flag);
+	ASSERT_EQ(0, vm->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_IRQ_WINDOW_OPEN, vm->run->exit_reason);
+	ASSERT_EQ(1, vm->run->if_flag);
+	ASSERT_EQ(1, vm->run->ready_for_interrupt_injection);
+	vm->run->request_interrupt_window = 0;
+	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_INTERRUPT, &irq));
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
+	ASSERT_EQ(EXCEPTION_PORT, vm->run->io.port);
+	ASSERT_EQ(0x30, vm_io_value(vm));
 }
 
 TEST_F(guest, immediate_exit)

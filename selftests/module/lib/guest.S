@@ -134,6 +134,14 @@ snip sti_hlt_\mode
 	hlt
 endsnip sti_hlt_\mode
 
+/* IF=0 (reported on port 0x73), then IF=1 and spin: the window opens. */
+snip irq_window_\mode
+	cli
+	out	%al, $0x73
+	sti
+1:	jmp	1b
+endsnip irq_window_\mode
+
 snip vmmcall_\mode
 	mov	$0x12345, %eax
 	vmmcall
