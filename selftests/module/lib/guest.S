@@ -119,6 +119,37 @@ snip hlt_\mode
 	hlt
 endsnip hlt_\mode
 
+snip int3_\mode
+	int3
+	hlt
+endsnip int3_\mode
+
+snip div0_\mode
+	xor	%ecx, %ecx
+	mov	$1, %eax
+	xor	%edx, %edx
+	div	%ecx
+	hlt
+endsnip div0_\mode
+
+snip wrmsr_bad_\mode
+	mov	$0x4b564dff, %ecx	/* an MSR nobody has */
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	hlt
+endsnip wrmsr_bad_\mode
+
+/* Port 0x3f8 through DX, then the same port with IN. */
+snip dx_port_\mode
+	mov	$0x3f8, %dx
+	mov	$0x41, %al
+	out	%al, %dx
+	in	%dx, %al
+	out	%al, $0x44
+	hlt
+endsnip dx_port_\mode
+
 snip ud2_\mode
 	ud2
 	hlt
