@@ -34,6 +34,26 @@ TEST(capabilities)
 	close(dev);
 }
 
+/* CHECK_EXTENSION on a VM fd answers like the device. */
+TEST(capabilities_on_vm_fd)
+{
+	int dev = vm_open_device();
+	int vm = ioctl(dev, VIREO_CREATE_VM, 0);
+	static const int caps[] = {
+		VIREO_CAP_USER_MEMORY, VIREO_CAP_READONLY_MEM,
+		VIREO_CAP_IMMEDIATE_EXIT, VIREO_CAP_NR_MEMSLOTS,
+		VIREO_CAP_MAX_VCPUS, 100000,
+	};
+	unsigned int i;
+
+	ASSERT_LE(0, vm);
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		ASSERT_EQ(ioctl(dev, VIREO_CHECK_EXTENSION, caps[i]),
+			  ioctl(vm, VIREO_CHECK_EXTENSION, caps[i]));
+	close(vm);
+	close(dev);
+}
+
 TEST(vcpu_mmap_size)
 {
 	int dev = vm_open_device();
