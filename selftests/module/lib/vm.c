@@ -3,6 +3,7 @@
  * The selftest library: see vm.h.  Every failure here is a test failure:
  * it prints what failed and exits the test's process.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -317,4 +318,29 @@ void mem_settle(void)
 		(void)n;
 		close(fd);
 	}
+}
+
+int vm_debugfs_count(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/debug/vireo", "/sys/kernel/debug/kvm",
+	};
+	char prefix[32];
+	int n = -1;
+	unsigned int i;
+
+	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		if (n < 0)
+			n = 0;
+		while ((e = readdir(d)))
+			n += !strncmp(e->d_name, prefix, strlen(prefix));
+		closedir(d);
+	}
+	return n;
 }

@@ -64,5 +64,10 @@ long meminfo_kib(const char *key);
 long mem_available_kib(void);
 /* Syncs and drops the page cache (when root) before a measurement. */
 void mem_settle(void);
+/*
+ * How many VMs of this process are alive, from the per-VM debugfs
+ * directories ("<pid>-<fd>") of vireo and KVM; -1 without debugfs.
+ */
+int vm_debugfs_count(void);
 
 #endif /* VIREO_SELFTEST_VM_H */
