@@ -177,7 +177,7 @@ static long vireo_dev_ioctl(struct file *file, unsigned int cmd,
 	case VIREO_GET_SUPPORTED_CPUID:
 		return vireo_get_supported_cpuid(argp);
 	default:
-		return -ENOTTY;
+		return vireo_unknown_ioctl(cmd, -EINVAL);
 	}
 }
 

@@ -206,7 +206,7 @@ static int do_msrs(struct vireo_vcpu *vcpu, struct vireo_msrs __user *arg,
 
 	if (copy_from_user(&hdr, arg, sizeof(hdr)))
 		return -EFAULT;
-	if (hdr.nmsrs > VIREO_MAX_MSRS_PER_CALL)
+	if (hdr.nmsrs >= VIREO_MAX_MSRS_PER_CALL)
 		return -E2BIG;
 	if (!hdr.nmsrs)
 		return 0;

@@ -236,9 +236,13 @@ static int check_sregs(const struct vireo_sregs *s)
 		return -EINVAL;
 	if (s->efer & ~(u64)EFER_ALLOWED)
 		return -EINVAL;
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) &&
-	    !(s->cr4 & X86_CR4_PAE))
+	/* EFER.LMA is the hardware's "long mode active": LME plus paging. */
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return -EINVAL;
+	} else if (s->efer & EFER_LMA) {
 		return -EINVAL;
+	}
 	if ((s->cr4 & X86_CR4_PCIDE) && !(s->efer & EFER_LMA))
 		return -EINVAL;
 	if (s->cr3 >> boot_cpu_data.x86_phys_bits)
@@ -434,7 +438,7 @@ static long vcpu_state_ioctl(struct vireo_vcpu *vcpu, unsigned int cmd,
 		break;
 	}
 	default:
-		ret = -ENOTTY;
+		ret = vireo_unknown_ioctl(cmd, -EINVAL);
 	}
 	kfree(fp);
 	return ret;

@@ -21,6 +21,7 @@
 
 #define VIREO_MAX_VCPUS 64
 #define VIREO_MAX_MEMSLOTS 64
+/* GET/SET_MSRS take fewer than this many entries per call, as KVM. */
 #define VIREO_MAX_MSRS_PER_CALL 256
 /* Largest guest-physical address a memory slot may reach. */
 #define VIREO_GPA_LIMIT (1ULL << 48)
@@ -244,6 +245,18 @@ void vireo_set_internal_error(struct vireo_vcpu *vcpu, u32 suberror,
 
 /* main.c */
 long vireo_dev_check_extension(unsigned long cap);
+
+/*
+ * The answer to an ioctl an fd does not implement.  A number outside
+ * the 0xAE space is not ours at all: -ENOTTY.  One inside it gets the
+ * errno KVM gives on the same kind of fd (-EINVAL on the device and
+ * vCPU fds, -ENOTTY on a VM fd), so a KVM program probing it sees no
+ * difference.
+ */
+static inline long vireo_unknown_ioctl(unsigned int cmd, long kvm_errno)
+{
+	return _IOC_TYPE(cmd) == VIREO_IOCTL_TYPE ? kvm_errno : -ENOTTY;
+}
 /* main.c: per-CPU virtualization on/off, reference counted by VMs */
 int vireo_hardware_get(void);
 void vireo_hardware_put(void);
