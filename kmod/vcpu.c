@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 
 #include "vireo.h"
@@ -112,6 +113,14 @@ static bool enter_guest_once(struct vireo_vcpu *vcpu)
 		preempt_enable();
 		return false;
 	}
+	/*
+	 * The guest's FPU state was put in the registers when RUN began;
+	 * if this thread was switched out since, the kernel saved it and
+	 * left the registers to be reloaded on the way to userspace.  Our
+	 * way is into the guest: reload them now.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	gen = atomic_long_read(&vm->mmu.tlb_generation);
 
 	vireo_msrs_enter_guest(vcpu);

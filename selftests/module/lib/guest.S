@@ -282,4 +282,42 @@ snip clobber
 	out	%al, $0x72
 	hlt
 endsnip clobber
+
+/*
+ * Counts in RBX and reports every 0x4000 iterations with OUT to port
+ * 0x73, checking on the way that R8-R15 and XMM0 still hold what the host
+ * gave them (R8 + i for R8+i, XMM0 = R8 in both halves).  A value that
+ * changed under it is reported on port 0x74, AL naming the check
+ * (1 R9, 2 R15, 3 R11, 4 XMM0 low, 5 XMM0 high), before HLT.
+ */
+snip spin_check
+1:	inc	%rbx
+	test	$0x3fff, %ebx
+	jnz	1b
+	mov	$1, %dl
+	lea	1(%r8), %rax
+	cmp	%rax, %r9
+	jne	2f
+	mov	$2, %dl
+	lea	7(%r8), %rax
+	cmp	%rax, %r15
+	jne	2f
+	mov	$3, %dl
+	lea	3(%r8), %rax
+	cmp	%rax, %r11
+	jne	2f
+	mov	$4, %dl
+	movq	%xmm0, %rax
+	cmp	%rax, %r8
+	jne	2f
+	mov	$5, %dl
+	pextrq	$1, %xmm0, %rax
+	cmp	%rax, %r8
+	jne	2f
+	out	%al, $0x73
+	jmp	1b
+2:	mov	%dl, %al
+	out	%al, $0x74
+	hlt
+endsnip spin_check
 	.section .note.GNU-stack, "", @progbits

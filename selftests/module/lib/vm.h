@@ -28,6 +28,11 @@
 #define LOW_MEM_END 0xa0000
 #define HIGH_MEM_GPA 0x100000
 
+/* Offsets in the standard XSAVE image. */
+#define XSAVE_MXCSR 24
+#define XSAVE_XMM0 160
+#define XSAVE_XSTATE_BV 512
+
 /* Port on which the exception stubs report their vector. */
 #define EXCEPTION_PORT 0xe0
 
