@@ -6,12 +6,14 @@
  * pending, or userspace asked for an immediate exit.
  */
 #include <linux/anon_inodes.h>
+#include <linux/context_tracking.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vtime.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 
@@ -66,6 +68,16 @@ void vireo_kick_vcpus_for_flush(struct vireo_vm *vm)
 }
 
 /* ---- Event injection ---------------------------------------------------- */
+
+/*
+ * Completes the instruction that exited.  If it sat in the shadow of an
+ * STI or MOV SS (STI; HLT), that shadow ends with it.
+ */
+void vireo_skip_insn(struct vireo_vcpu *vcpu)
+{
+	vcpu->regs.rip = vcpu->next_rip;
+	vireo_vendor->clear_interrupt_shadow(vcpu);
+}
 
 static void inject_pending_events(struct vireo_vcpu *vcpu)
 {
@@ -124,12 +136,29 @@ static bool enter_guest_once(struct vireo_vcpu *vcpu)
 	gen = atomic_long_read(&vm->mmu.tlb_generation);
 
 	vireo_msrs_enter_guest(vcpu);
+	/* Ticks from here on are the guest's time, not the system's. */
+	vtime_account_guest_enter();
+	/*
+	 * To RCU, guest mode is like user mode: a quiescent state.  Without
+	 * saying so, a vCPU that only exits on timer ticks (a guest
+	 * spinning) would stall RCU: every tick lands with preemption off.
+	 */
+	if (!context_tracking_guest_enter())
+		rcu_virt_note_context_switch(smp_processor_id());
 	vireo_vendor->enter(vcpu, gen != vcpu->tlb_generation);
+	context_tracking_guest_exit();
 	vcpu->tlb_generation = gen;
 	vireo_msrs_exit_guest(vcpu);
 
 	WRITE_ONCE(vcpu->mode, VIREO_OUTSIDE_GUEST);
-	local_irq_enable();	/* the host takes the interrupt that exited */
+	/*
+	 * The host takes the interrupt that exited, a tick counted as guest
+	 * time, and only then leaves guest accounting.
+	 */
+	local_irq_enable();
+	local_irq_disable();
+	vtime_account_guest_exit();
+	local_irq_enable();
 	preempt_enable();
 	return true;
 }

@@ -73,6 +73,11 @@ struct vireo_vendor_ops {
 				 bool has_error, u32 error, u64 cr2);
 	/* Exit as soon as the guest can take an interrupt. */
 	void (*request_irq_window)(struct vireo_vcpu *vcpu, bool on);
+	/*
+	 * The instruction after STI or MOV SS completed: interrupts are no
+	 * longer held off for it.
+	 */
+	void (*clear_interrupt_shadow)(struct vireo_vcpu *vcpu);
 };
 
 extern const struct vireo_vendor_ops *vireo_vendor;

@@ -275,10 +275,7 @@ int vireo_mmu_map_gpa(struct vireo_vcpu *vcpu, u64 gpa, bool write,
 void vireo_mmu_zap_gfn_range(struct vireo_vm *vm, u64 gfn, u64 npages);
 
 /* Completes the instruction that exited. */
-static inline void vireo_skip_insn(struct vireo_vcpu *vcpu)
-{
-	vcpu->regs.rip = vcpu->next_rip;
-}
+void vireo_skip_insn(struct vireo_vcpu *vcpu);
 
 static inline void vireo_stat(struct vireo_vcpu *vcpu, enum vireo_exit_stat s)
 {

@@ -432,6 +432,11 @@ static bool svm_interrupt_allowed(struct vireo_vcpu *vcpu)
 	       !(vmcb->control.event_inject & EVENT_VALID);
 }
 
+static void svm_clear_interrupt_shadow(struct vireo_vcpu *vcpu)
+{
+	vmcb_of(vcpu)->control.int_state &= ~INT_STATE_SHADOW;
+}
+
 static void svm_inject_irq(struct vireo_vcpu *vcpu, u8 vector)
 {
 	vmcb_of(vcpu)->control.event_inject = vector | EVENT_TYPE_INTR |
@@ -450,7 +455,8 @@ static void svm_inject_exception(struct vireo_vcpu *vcpu, u8 vector,
 	struct vmcb *vmcb = vmcb_of(vcpu);
 	u64 event = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID;
 
-	if (has_error)
+	/* Real mode pushes no error codes. */
+	if (has_error && (vmcb->save.cr0 & X86_CR0_PE))
 		event |= EVENT_ERROR_VALID | (u64)error << 32;
 	if (vector == X86_TRAP_PF)
 		vmcb->save.cr2 = cr2;
@@ -912,4 +918,5 @@ const struct vireo_vendor_ops vireo_svm_ops = {
 	.inject_nmi = svm_inject_nmi,
 	.inject_exception = svm_inject_exception,
 	.request_irq_window = svm_request_irq_window,
+	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 };

@@ -818,6 +818,18 @@ static bool vmx_interrupt_allowed(struct vireo_vcpu *vcpu)
 	       !(entry & INTR_INFO_VALID);
 }
 
+static void vmx_clear_interrupt_shadow(struct vireo_vcpu *vcpu)
+{
+	u32 block;
+
+	vmx_get(vcpu);
+	block = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (block & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, block &
+			~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	vmx_put();
+}
+
 static void vmx_inject_irq(struct vireo_vcpu *vcpu, u8 vector)
 {
 	vmx_write(vcpu, VMCS_ENTRY_INTR_INFO,
@@ -836,6 +848,12 @@ static void vmx_inject_exception(struct vireo_vcpu *vcpu, u8 vector,
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID;
 
 	vmx_get(vcpu);
+	/*
+	 * Real mode pushes no error codes, and an entry that tries to
+	 * deliver one there fails its control checks (SDM 26.2.1.3).
+	 */
+	if (!(vmread(VMCS_GUEST_CR0) & X86_CR0_PE))
+		has_error = false;
 	if (has_error) {
 		info |= INTR_INFO_ERROR_VALID;
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
@@ -1512,4 +1530,5 @@ const struct vireo_vendor_ops vireo_vmx_ops = {
 	.inject_nmi = vmx_inject_nmi,
 	.inject_exception = vmx_inject_exception,
 	.request_irq_window = vmx_request_irq_window,
+	.clear_interrupt_shadow = vmx_clear_interrupt_shadow,
 };
