@@ -9,6 +9,7 @@
 #include <linux/uaccess.h>
 #include <asm/trapnr.h>
 
+#include "entry_check.h"
 #include "vireo.h"
 #include "vendor.h"
 #include "mmu/guest_walk.h"
@@ -444,11 +445,19 @@ int vireo_handle_shutdown(struct vireo_vcpu *vcpu)
 	return 0;
 }
 
-int vireo_handle_fail_entry(struct vireo_vcpu *vcpu, u64 reason)
+/*
+ * The hardware refused the entry; field names the part of the guest
+ * state the backend found inconsistent (see entry_check.h), or is 0.
+ */
+int vireo_handle_fail_entry(struct vireo_vcpu *vcpu, u64 reason,
+			    enum vireo_state_field field)
 {
+	pr_warn_ratelimited("vireo: VM entry failed on CPU %d: hardware reason %#llx, inconsistent guest state: %s\n",
+			    vcpu->cpu, reason, vireo_state_field_name(field));
 	vcpu->run->exit_reason = VIREO_EXIT_FAIL_ENTRY;
 	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
 	vcpu->run->fail_entry.cpu = vcpu->cpu;
+	vcpu->run->fail_entry.state_field = field;
 	return 0;
 }
 

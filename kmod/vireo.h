@@ -174,7 +174,8 @@ int vireo_handle_xsetbv(struct vireo_vcpu *vcpu, u32 index, u64 value);
 int vireo_handle_shutdown(struct vireo_vcpu *vcpu);
 int vireo_handle_page_fault(struct vireo_vcpu *vcpu, u64 gpa, bool write,
 			    bool fetch);
-int vireo_handle_fail_entry(struct vireo_vcpu *vcpu, u64 reason);
+int vireo_handle_fail_entry(struct vireo_vcpu *vcpu, u64 reason,
+			    enum vireo_state_field field);
 int vireo_handle_unknown_exit(struct vireo_vcpu *vcpu, u64 code);
 
 /* What the backend decoded of an I/O instruction exit. */

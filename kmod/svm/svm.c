@@ -16,6 +16,7 @@
 
 #include "../vireo.h"
 #include "../vendor.h"
+#include "../entry_check.h"
 #include "vmcb.h"
 
 /* The assembly in svm_run.S: VMSAVE host, VMLOAD guest, VMRUN, back. */
@@ -861,13 +862,28 @@ static void svm_requeue_interrupted_event(struct vmcb_control *c)
 	c->event_inject = info;
 }
 
+/* VMRUN refused the guest state: name the part that breaks its checks. */
+static int svm_entry_failed(struct vireo_vcpu *vcpu, u64 code)
+{
+	struct vireo_entry_state st = { .rflags = vcpu->regs.rflags };
+	struct vireo_sregs s;
+
+	svm_get_sregs(vcpu, &s);
+	st.sregs = &s;
+	return vireo_handle_fail_entry(vcpu, code, vireo_entry_state_check(&st));
+}
+
 static int svm_handle_exit(struct vireo_vcpu *vcpu)
 {
 	struct vmcb_control *c = &vmcb_of(vcpu)->control;
 	u64 code = c->exit_code;
 
-	if (code == SVM_EXIT_INVALID)
-		return vireo_handle_fail_entry(vcpu, code);
+	/*
+	 * VMEXIT_INVALID is -1 in all 64 bits; QEMU's emulation writes only
+	 * the low 32.
+	 */
+	if ((u32)code == (u32)SVM_EXIT_INVALID)
+		return svm_entry_failed(vcpu, code);
 	svm_requeue_interrupted_event(c);
 	if (has_nrips)
 		vcpu->next_rip = c->next_rip;

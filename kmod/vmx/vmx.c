@@ -26,6 +26,7 @@
 
 #include "../vireo.h"
 #include "../vendor.h"
+#include "../entry_check.h"
 #include "vmcs.h"
 
 int vireo_vmx_vmenter(u64 *gprs, bool launched);
@@ -1465,16 +1466,42 @@ static void vmx_requeue_interrupted_event(struct vireo_vcpu *vcpu)
 	vmx_put();
 }
 
+/* Which part of the guest state a failed entry most likely refused. */
+static enum vireo_state_field vmx_failed_field(struct vireo_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vireo_entry_state st = { .vmx_rules = true };
+	struct vireo_sregs s;
+	u32 block, entry;
+
+	vmx_get(vcpu);
+	block = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	entry = vmread(VMCS_ENTRY_INTR_INFO);
+	vmx_put();
+	if (vmx->entry_error == VMXERR_ENTRY_INVALID_CONTROL) {
+		/* The one control-field rule guests' state can break. */
+		if ((entry & INTR_INFO_VALID) &&
+		    (entry & INTR_INFO_ERROR_VALID) &&
+		    !(vmx_read(vcpu, VMCS_GUEST_CR0) & X86_CR0_PE))
+			return VIREO_STATE_EVENT_INJECTION;
+		return VIREO_STATE_UNKNOWN;
+	}
+	if ((vmx->exit_reason & 0xffff) != EXIT_INVALID_GUEST_STATE)
+		return VIREO_STATE_UNKNOWN;
+	vmx_get_sregs(vcpu, &s);
+	st.sregs = &s;
+	st.rflags = vcpu->regs.rflags;
+	st.sti_blocking = block & INTERRUPTIBILITY_STI;
+	st.movss_blocking = block & INTERRUPTIBILITY_MOV_SS;
+	return vireo_entry_state_check(&st);
+}
+
 static int vmx_entry_failed(struct vireo_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 reason = vmx->entry_error ? vmx->entry_error : vmx->exit_reason;
 
-	pr_warn_ratelimited("vireo: VM entry failed: %s %llu, qualification %#llx\n",
-			    vmx->entry_error ? "instruction error" :
-					       "exit reason",
-			    reason & 0xffff, vmx->exit_qualification);
-	return vireo_handle_fail_entry(vcpu, reason);
+	return vireo_handle_fail_entry(vcpu, reason, vmx_failed_field(vcpu));
 }
 
 static int vmx_handle_exit(struct vireo_vcpu *vcpu)

@@ -145,4 +145,47 @@ TEST_F(exits, table)
 		run_case(_metadata, variant->mode, &cases[i]);
 }
 
+/*
+ * A state the hardware refuses: a long-mode code segment with both L and
+ * D set (both vendors check it at entry; SET_SREGS, like KVM's, lets it
+ * through).  RUN ends in FAIL_ENTRY with the vendor's reason, vireo
+ * names CS as the culprit in the field it adds to KVM's layout, nothing
+ * else happens, and once userspace puts the state back the vCPU runs.
+ * The registers are put back too: QEMU's emulated VMRUN, unlike the
+ * hardware, writes registers back to the VMCB on a refused entry.
+ */
+TEST(fail_entry)
+{
+	struct vireo_sregs good, bad;
+	struct vireo_regs regs;
+	struct vm vm;
+
+	vm_create(&vm, 4 << 20);
+	vm_set_mode(&vm, MODE_LONG64);
+	vm_load(&vm, hlt_64_start, SNIPPET_LEN(hlt_64));
+	ASSERT_EQ(0, ioctl(vm.vcpu, VIREO_GET_SREGS, &good));
+	ASSERT_EQ(0, ioctl(vm.vcpu, VIREO_GET_REGS, &regs));
+	bad = good;
+	bad.cs.db = 1;
+	ASSERT_EQ(0, ioctl(vm.vcpu, VIREO_SET_SREGS, &bad));
+	ASSERT_EQ(0, vm_run(&vm));
+	ASSERT_EQ(VIREO_EXIT_FAIL_ENTRY, vm.run->exit_reason);
+	TH_LOG("hardware reason %#llx, state field %u",
+	       (unsigned long long)vm.run->fail_entry.hardware_entry_failure_reason,
+	       vm.run->fail_entry.state_field);
+	ASSERT_NE(0, vm.run->fail_entry.hardware_entry_failure_reason);
+	/* KVM has padding where vireo names the field. */
+	if (!strstr(vm_device(), "kvm"))
+		ASSERT_EQ(VIREO_STATE_CS, vm.run->fail_entry.state_field);
+	ASSERT_EQ(0, ioctl(vm.vcpu, VIREO_SET_SREGS, &good));
+	ASSERT_EQ(0, ioctl(vm.vcpu, VIREO_SET_REGS, &regs));
+	ASSERT_EQ(0, vm_run(&vm));
+	EXPECT_EQ(VIREO_EXIT_HLT, vm.run->exit_reason)
+		TH_LOG("exit %u, internal error %u: %#llx %#llx",
+		       vm.run->exit_reason, vm.run->internal.suberror,
+		       (unsigned long long)vm.run->internal.data[0],
+		       (unsigned long long)vm.run->internal.data[1]);
+	vm_destroy(&vm);
+}
+
 TEST_HARNESS_MAIN

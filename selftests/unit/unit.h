@@ -22,5 +22,6 @@ void test_alu_native(void);
 void test_guest_walk(void);
 void test_uapi_layout(void);
 void test_pte(void);
+void test_entry_check(void);
 
 #endif /* VIREO_UNIT_H */

@@ -46,6 +46,7 @@ int main(void)
 	test_guest_walk();
 	test_uapi_layout();
 	test_pte();
+	test_entry_check();
 	printf("1..%u\n", passed + failed);
 	printf("unit: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

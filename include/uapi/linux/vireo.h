@@ -192,6 +192,30 @@ struct vireo_interrupt {
 #define VIREO_INTERNAL_ERROR_DELIVERY_EV 3
 #define VIREO_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
 
+
+/*
+ * The part of the guest state that made an entry fail (run->fail_entry.
+ * state_field): the same names on both vendors.
+ */
+enum vireo_state_field {
+	VIREO_STATE_UNKNOWN = 0,
+	VIREO_STATE_CR0 = 1,
+	VIREO_STATE_CR4 = 2,
+	VIREO_STATE_EFER = 3,
+	VIREO_STATE_RFLAGS = 4,
+	VIREO_STATE_CS = 5,
+	VIREO_STATE_SS = 6,
+	VIREO_STATE_DS = 7,
+	VIREO_STATE_ES = 8,
+	VIREO_STATE_FS = 9,
+	VIREO_STATE_GS = 10,
+	VIREO_STATE_TR = 11,
+	VIREO_STATE_LDT = 12,
+	VIREO_STATE_GDT = 13,
+	VIREO_STATE_IDT = 14,
+	VIREO_STATE_INTERRUPTIBILITY = 15,
+	VIREO_STATE_EVENT_INJECTION = 16,
+};
 /*
  * Where port I/O data lives: this many pages into the vCPU mapping
  * (io.data_offset says the same in bytes).
@@ -218,10 +242,16 @@ struct vireo_run {
 		struct {
 			__u64 hardware_exit_reason;
 		} hw;
-		/* VIREO_EXIT_FAIL_ENTRY: why the hardware refused the entry. */
+		/*
+		 * VIREO_EXIT_FAIL_ENTRY: why the hardware refused the entry.
+		 * state_field is Vireo's addition in KVM's padding: the
+		 * part of the guest state found inconsistent (enum
+		 * vireo_state_field), 0 when none was found.
+		 */
 		struct {
 			__u64 hardware_entry_failure_reason;
 			__u32 cpu;
+			__u32 state_field;
 		} fail_entry;
 		/* VIREO_EXIT_EXCEPTION */
 		struct {
