@@ -41,18 +41,24 @@ void machine_stop_locked(struct machine *m, enum vmm_stop_reason why,
 		vcpu_kick(&m->vcpus[i]);
 }
 
-static void machine_ctx_stop(struct vmm_ctx *ctx, enum vmm_stop_reason why)
+static void machine_ctx_stop(struct vmm_ctx *ctx, enum vmm_stop_reason why,
+			     const char *how)
 {
 	struct machine *m = ctx->owner;
 
+	if (!how)
+		how = "a device";
 	if (why == VMM_STOP_ERROR)
 		machine_stop_locked(m, why, VIREO_STATUS_GUEST_ERROR,
-				    "a device model stopped the machine on an error");
+				    "a device model stopped the machine on an error (%s)",
+				    how);
 	else if (why == VMM_STOP_RESET)
 		machine_stop_locked(m, why, VIREO_STATUS_OK,
-				    "the guest reset the machine; a reboot ends the monitor");
+				    "the guest reset the machine through %s; a reboot ends the monitor",
+				    how);
 	else
-		machine_stop_locked(m, why, VIREO_STATUS_OK, NULL);
+		machine_stop_locked(m, why, VIREO_STATUS_OK,
+				    "the guest powered off through %s", how);
 }
 
 static void machine_ctx_kick(struct vmm_ctx *ctx)

@@ -38,8 +38,12 @@ struct vmm_ctx {
 	/* Guest memory, for devices that read or write it (ACPI, DMA). */
 	uint8_t *mem;
 	uint64_t mem_size;
-	/* Ends the VM; safe from any thread, with the machine lock held. */
-	void (*stop)(struct vmm_ctx *ctx, enum vmm_stop_reason why);
+	/*
+	 * Ends the VM; safe from any thread, with the machine lock held.
+	 * how names the mechanism for the user ("port 0xcf9"); may be NULL.
+	 */
+	void (*stop)(struct vmm_ctx *ctx, enum vmm_stop_reason why,
+		     const char *how);
 	/* An interrupt may have become deliverable: wake the vCPU. */
 	void (*kick)(struct vmm_ctx *ctx);
 	/* The guest console. */

@@ -48,10 +48,12 @@ static void record_line(struct irq_chip *chip, unsigned int line, bool level)
 	m->line[line] = level;
 }
 
-static void count_stop(struct vmm_ctx *ctx, enum vmm_stop_reason why)
+static void count_stop(struct vmm_ctx *ctx, enum vmm_stop_reason why,
+		       const char *how)
 {
 	struct test_machine *m = ctx->owner;
 
+	(void)how;
 	m->stops++;
 	m->last_stop = why;
 }

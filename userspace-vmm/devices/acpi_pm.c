@@ -75,7 +75,8 @@ static void pm_write_cnt(struct acpi_pm *pm, uint16_t v)
 	if (!(v & CNT_SLP_EN))
 		return;
 	if (((v & CNT_SLP_TYP) >> CNT_SLP_TYP_SHIFT) == ACPI_SLP_TYP_S5)
-		pm->ctx->stop(pm->ctx, VMM_STOP_POWEROFF);
+		pm->ctx->stop(pm->ctx, VMM_STOP_POWEROFF,
+			     "ACPI sleep state S5 (SLP_EN in PM1a_CNT)");
 }
 
 /* The block as bytes: STS, EN, CNT, two unused bytes, TMR. */

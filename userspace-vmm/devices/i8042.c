@@ -80,7 +80,8 @@ static void kbc_queue(struct i8042 *k, uint8_t byte, enum byte_source src)
 
 static void kbc_reset_machine(struct i8042 *k)
 {
-	k->ctx->stop(k->ctx, VMM_STOP_RESET);
+	k->ctx->stop(k->ctx, VMM_STOP_RESET,
+		     "the i8042 keyboard controller (command 0xfe)");
 }
 
 /* A byte for the keyboard itself. */

@@ -51,7 +51,8 @@ static void legacy_write(struct vmm_device *dev, uint64_t offset,
 		/* A20 cannot be turned off; the reset bit is not kept. */
 		lp->sysctl_a = (v & ~SYSCTL_RESET) | SYSCTL_A20;
 		if (v & SYSCTL_RESET)
-			lp->ctx->stop(lp->ctx, VMM_STOP_RESET);
+			lp->ctx->stop(lp->ctx, VMM_STOP_RESET,
+				      "port 0x92 (fast reset)");
 	}
 }
 

@@ -259,7 +259,8 @@ static void pci_io_write(struct vmm_device *dev, uint64_t offset,
 		/* Bit 2 starts the reset that bits 1 and 3 describe. */
 		host->reset_ctrl = v & ~RESET_CPU;
 		if (v & RESET_CPU)
-			host->ctx->stop(host->ctx, VMM_STOP_RESET);
+			host->ctx->stop(host->ctx, VMM_STOP_RESET,
+					"port 0xcf9 (reset control register)");
 	}
 	/* Other narrow writes (0xcfb for the mechanism #2 probe): ignored. */
 }
