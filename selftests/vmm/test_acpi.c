@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The ACPI tables as Linux reads them (found by scanning the BIOS area,
- * checksums, lengths, FADT fields, the \_S5 package in the DSDT's AML),
+ * checksums, lengths, FADT fields, the \_S5 package in the DSDT's AML,
+ * an MADT with the 8259 pair and no APIC),
  * and the PM1 block they point at: a poweroff done the way Linux's
  * acpi_enter_sleep_state(5) does it must stop the machine.
  */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "pci.h"
 #include "unit.h"
 
 #define MEM_SIZE (2u << 20)
@@ -114,6 +116,83 @@ static bool gas_io_is(const uint8_t *g, uint64_t port, uint8_t bits)
 	return g[0] == 1 && g[1] == bits && g[2] == 0 && get64(g + 4) == port;
 }
 
+/* Counts MADT entries of a type (-1: any); -1 if an entry is malformed. */
+static int madt_entries(const uint8_t *madt, int type)
+{
+	uint32_t len = get32(madt + 4);
+	int n = 0;
+
+	for (uint32_t off = 44; off < len; off += madt[off + 1]) {
+		if (off + 2 > len || madt[off + 1] < 2 ||
+		    off + madt[off + 1] > len)
+			return -1;
+		if (type < 0 || madt[off] == type)
+			n++;
+	}
+	return n;
+}
+
+/* The tables listed in the XSDT, the FACS and DSDT do not overlap. */
+static bool tables_disjoint(const uint8_t *mem, const uint64_t *addr, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++) {
+			uint64_t a = addr[i], b = addr[j];
+			uint64_t alen = get32(mem + a + 4), blen = get32(mem + b + 4);
+
+			if (a < b + blen && b < a + alen)
+				return false;
+		}
+	return true;
+}
+
+static void test_acpi_madt(void)
+{
+	struct test_machine m;
+	struct acpi_config cfg;
+	uint64_t rsdp = 0, xsdt, rsdt, madt = 0, all[8];
+	const uint8_t *mem, *t;
+	int n = 0;
+
+	test_machine_init(&m, MEM_SIZE);
+	mem = m.ctx.mem;
+	acpi_config_default(&cfg);
+	acpi_build(&cfg, m.ctx.mem, MEM_SIZE, &rsdp);
+	xsdt = get64(mem + rsdp + 24);
+	rsdt = get32(mem + rsdp + 16);
+	for (uint32_t off = 36; off + 8 <= get32(mem + xsdt + 4); off += 8)
+		if (!memcmp(mem + get64(mem + xsdt + off), "APIC", 4))
+			madt = get64(mem + xsdt + off);
+	unit_case(madt && get32(mem + rsdt + 40) == madt,
+		  "acpi: MADT listed second in both XSDT and RSDT");
+	t = mem + madt;
+	unit_case(madt && table_ok(mem, madt, "APIC") && get32(t + 4) == 44 &&
+			  t[8] == 4,
+		  "acpi: MADT signature, revision 4, 44 bytes, checksum");
+	unit_case(madt && get32(t + 40) == 1,
+		  "acpi: MADT flags PCAT_COMPAT: the 8259 pair is there");
+	unit_case(madt && get32(t + 36) == 0xfee00000,
+		  "acpi: MADT local APIC address is the architectural default");
+	unit_case(madt && madt_entries(t, -1) == 0,
+		  "acpi: MADT lists no local APIC, I/O APIC or override");
+	all[n++] = rsdt;
+	all[n++] = xsdt;
+	for (uint32_t off = 36; off + 8 <= get32(mem + xsdt + 4) && n < 6;
+	     off += 8)
+		all[n++] = get64(mem + xsdt + off);
+	all[n++] = get64(mem + get64(mem + xsdt + 36) + 140);	/* DSDT */
+	all[n++] = get64(mem + get64(mem + xsdt + 36) + 132);	/* FACS */
+	unit_case(n == 6 && tables_disjoint(mem, all, n) &&
+			  rsdp + 36 <= rsdt && rsdp + 36 <= xsdt,
+		  "acpi: RSDP, RSDT, XSDT, FADT, MADT, DSDT, FACS do not overlap");
+	for (int i = 0; i < n; i++)
+		if (all[i] < ACPI_TABLES_BASE ||
+		    all[i] + get32(mem + all[i] + 4) > ACPI_TABLES_BASE + ACPI_TABLES_MAX)
+			n = -1;
+	unit_case(n == 6, "acpi: every table inside the reserved area");
+	test_machine_destroy(&m);
+}
+
 static void test_acpi_tables(void)
 {
 	struct test_machine m;
@@ -136,16 +215,16 @@ static void test_acpi_tables(void)
 		  "acpi: RSDP revision 2, length 36, extended checksum");
 	xsdt = get64(mem + rsdp + 24);
 	rsdt = get32(mem + rsdp + 16);
-	unit_case(table_ok(mem, xsdt, "XSDT") && get32(mem + xsdt + 4) == 44,
-		  "acpi: XSDT checksum and length");
-	unit_case(table_ok(mem, rsdt, "RSDT") && get32(mem + rsdt + 4) == 40,
-		  "acpi: RSDT checksum and length");
+	unit_case(table_ok(mem, xsdt, "XSDT") && get32(mem + xsdt + 4) == 52,
+		  "acpi: XSDT checksum and length (FADT, MADT)");
+	unit_case(table_ok(mem, rsdt, "RSDT") && get32(mem + rsdt + 4) == 44,
+		  "acpi: RSDT checksum and length (FADT, MADT)");
 	fadt = get64(mem + xsdt + 36);
 	unit_case(get32(mem + rsdt + 36) == fadt, "acpi: RSDT and XSDT agree");
 	for (uint32_t off = 36; off + 8 <= get32(mem + xsdt + 4); off += 8)
 		if (!memcmp(mem + get64(mem + xsdt + off), "APIC", 4))
 			has_madt = true;
-	unit_case(!has_madt, "acpi: no MADT (8259 only, uniprocessor)");
+	unit_case(has_madt, "acpi: the XSDT lists an MADT");
 
 	f = mem + fadt;
 	unit_case(table_ok(mem, fadt, "FACP") && get32(f + 4) == 276 &&
@@ -270,9 +349,37 @@ static void test_acpi_pm(void)
 	test_machine_destroy(&m);
 }
 
+/*
+ * Reboot as Linux's acpi_reboot() does it: the FADT's reset value, one
+ * byte, to the reset register's port, which the PCI host's 0xcf9 takes.
+ */
+static void test_acpi_reset_register(void)
+{
+	struct test_machine m;
+	struct acpi_config cfg;
+	struct pci_host *host;
+	uint64_t rsdp = 0;
+	const uint8_t *f;
+
+	test_machine_init(&m, MEM_SIZE);
+	host = pci_host_create(&m.ctx);
+	acpi_config_default(&cfg);
+	acpi_build(&cfg, m.ctx.mem, MEM_SIZE, &rsdp);
+	f = m.ctx.mem + get64(m.ctx.mem + get64(m.ctx.mem + rsdp + 24) + 36);
+	unit_case(host && f[116] == 1 && f[117] == 8 && f[119] == 1,
+		  "acpi: reset register is one byte of I/O space");
+	test_outb(&m, (uint16_t)get64(f + 120), f[128]);
+	unit_case(m.stops == 1 && m.last_stop == VMM_STOP_RESET,
+		  "acpi: writing the FADT's reset value resets the machine");
+	pci_host_destroy(host);
+	test_machine_destroy(&m);
+}
+
 void test_acpi(void)
 {
 	test_acpi_tables();
+	test_acpi_madt();
+	test_acpi_reset_register();
 	test_acpi_poweroff();
 	test_acpi_pm();
 }

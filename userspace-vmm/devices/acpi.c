@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The ACPI tables: RSDP (revision 2) -> XSDT and RSDT -> FADT -> FACS
- * and DSDT.  The DSDT's AML only names the sleep states \_S0 and \_S5;
- * everything else Linux finds on its own (ISA devices at their legacy
- * ports, PCI through mechanism #1).
+ * The ACPI tables: RSDP (revision 2) -> XSDT and RSDT -> FADT (-> FACS
+ * and DSDT) and MADT.  The DSDT's AML only names the sleep states \_S0
+ * and \_S5; everything else Linux finds on its own (ISA devices at their
+ * legacy ports, PCI through mechanism #1).
+ *
+ * The MADT describes the interrupt controllers that exist: the 8259 pair
+ * (the PCAT_COMPAT flag) and nothing else.  It lists no local APIC and
+ * no I/O APIC, since neither is emulated and CPUID hides the local APIC;
+ * its Local Interrupt Controller Address field, which every MADT has,
+ * holds the architectural default that IA32_APIC_BASE also shows.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 #define RSDP_LEN	36
 #define FADT_LEN	276
 #define FACS_LEN	64
+#define MADT_LEN	(SDT_HEADER_LEN + 8)	/* no controller entries */
 
 #define OEM_ID		"VIREO "
 #define OEM_TABLE_ID	"VIREOPC "
@@ -28,6 +35,8 @@
 #define BOOT_LEGACY_DEVICES	(1u << 0)
 #define BOOT_NO_VGA		(1u << 2)
 #define BOOT_NO_MSI		(1u << 3)
+#define MADT_PCAT_COMPAT	(1u << 0)	/* dual 8259 present */
+#define MADT_LAPIC_DEFAULT	0xfee00000u
 
 #define GAS_SYSTEM_IO	1
 #define ACCESS_BYTE	1
@@ -182,6 +191,14 @@ static void build_fadt(uint8_t *t, const struct acpi_config *cfg,
 	sdt_finish(t);
 }
 
+static void build_madt(uint8_t *t)
+{
+	sdt_header(t, "APIC", MADT_LEN, 4);
+	put32(t + 36, MADT_LAPIC_DEFAULT);
+	put32(t + 40, MADT_PCAT_COMPAT);
+	sdt_finish(t);
+}
+
 static void build_rsdp(uint8_t *t, uint32_t rsdt, uint64_t xsdt)
 {
 	memcpy(t, "RSD PTR ", 8);
@@ -207,7 +224,8 @@ int acpi_build(struct acpi_config *cfg, uint8_t *mem, uint64_t mem_size,
 	uint64_t base = cfg->tables_base;
 	/* Fixed offsets inside the area, each table suitably aligned. */
 	const uint32_t rsdp = 0x000, xsdt = 0x040, rsdt = 0x080,
-		       facs = 0x0c0, fadt = 0x100, dsdt = 0x240;
+		       facs = 0x0c0, fadt = 0x100, dsdt = 0x240,
+		       madt = 0x300;
 	uint8_t *t;
 
 	if (!mem || base & 15 || base + ACPI_TABLES_MAX > mem_size ||
@@ -219,12 +237,15 @@ int acpi_build(struct acpi_config *cfg, uint8_t *mem, uint64_t mem_size,
 	build_dsdt(t + dsdt);
 	build_facs(t + facs);
 	build_fadt(t + fadt, cfg, (uint32_t)base + facs, (uint32_t)base + dsdt);
+	build_madt(t + madt);
 
-	sdt_header(t + xsdt, "XSDT", SDT_HEADER_LEN + 8, 1);
+	sdt_header(t + xsdt, "XSDT", SDT_HEADER_LEN + 16, 1);
 	put64(t + xsdt + SDT_HEADER_LEN, base + fadt);
+	put64(t + xsdt + SDT_HEADER_LEN + 8, base + madt);
 	sdt_finish(t + xsdt);
-	sdt_header(t + rsdt, "RSDT", SDT_HEADER_LEN + 4, 1);
+	sdt_header(t + rsdt, "RSDT", SDT_HEADER_LEN + 8, 1);
 	put32(t + rsdt + SDT_HEADER_LEN, (uint32_t)base + fadt);
+	put32(t + rsdt + SDT_HEADER_LEN + 4, (uint32_t)base + madt);
 	sdt_finish(t + rsdt);
 
 	build_rsdp(t + rsdp, (uint32_t)base + rsdt, base + xsdt);

@@ -4,9 +4,9 @@
  * the BIOS area, and the fixed hardware they describe (the PM1 event
  * and control blocks and the PM timer, acpi_pm.c).
  *
- * No MADT is built.  An MADT describes local APICs and I/O APICs; this
- * machine has neither, and Linux reads a missing MADT as "uniprocessor,
- * 8259 mode" (see Documentation/devices.md).
+ * The MADT lists no local APIC and no I/O APIC (this machine has
+ * neither) and sets PCAT_COMPAT for the 8259 pair: Linux stays in PIC
+ * mode, uniprocessor (see Documentation/devices.md).
  */
 #ifndef VIREO_DEVICES_ACPI_H
 #define VIREO_DEVICES_ACPI_H
@@ -46,7 +46,7 @@ struct acpi_config {
 void acpi_config_default(struct acpi_config *cfg);
 
 /*
- * Writes RSDP, XSDT, RSDT, FADT, FACS and DSDT at cfg->tables_base in
+ * Writes RSDP, XSDT, RSDT, FADT, FACS, DSDT and MADT at cfg->tables_base in
  * guest memory (mem is guest physical 0) and returns the RSDP's guest
  * address in *rsdp_gpa, for boot_params.acpi_rsdp_addr.  The range
  * [tables_base, tables_base + ACPI_TABLES_MAX) must be reserved in the
