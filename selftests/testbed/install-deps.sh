@@ -17,9 +17,9 @@ selftest_pkgs=(linux-source-6.1 xz-utils)
 # The AMD-V testbed: QEMU without acceleration booting Debian's kernel from
 # a busybox initramfs; the kernel's own modules (kvm_amd) are the reference.
 qemu_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio gzip coreutils)
-# The VT-x testbed (Bochs) is not wired up yet; when it is, add:
-#   bochs bochsbios bochs-term vgabios grub-pc-bin grub-common xorriso mtools
-bochs_pkgs=()
+# The VT-x testbed: Bochs (VMX with EPT) has no direct kernel boot, so the
+# kernel and initramfs go on a GRUB CD image made by grub-mkrescue.
+bochs_pkgs=(bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools)
 
 want=("${build_pkgs[@]}" "${unit_pkgs[@]}" "${selftest_pkgs[@]}"
       "${qemu_pkgs[@]}" "${bochs_pkgs[@]}")
