@@ -6,7 +6,7 @@
 #include "pit.h"
 #include "unit.h"
 
-enum op { END, OUT, IN, AT, AT_MID, FIRE, IRQS };
+enum op { END, OUT, IN, AT, AT_MID, FIRE, IRQS, SLOW };
 
 struct step {
 	enum op op;
@@ -23,6 +23,8 @@ struct step {
 #define TIMER		{ FIRE, 0, 0, 0 }
 #define NIRQ(n)		{ IRQS, 0, 0, n }
 #define OUT2(v)		INM(0x61, 0x20, (v) ? 0x20 : 0)
+/* From here on the clock moves n ticks at every read: a host running late. */
+#define SLOW_BY(n)	{ SLOW, 0, 0, n }
 
 #define T0 1000000000ll
 
@@ -89,6 +91,15 @@ static const struct pit_case cases[] = {
 	  { OUTB(0x43, 0x38), OUTB(0x40, 100), OUTB(0x40, 0), AT_TICK(100),
 	    TIMER, NIRQ(0), AT_TICK(101), TIMER, NIRQ(1), AT_TICK(500),
 	    TIMER, NIRQ(1) } },
+	{ "mode 4 edge already past when the timer is set still raises IRQ0",
+	  { SLOW_BY(1000), OUTB(0x43, 0x38), OUTB(0x40, 100), OUTB(0x40, 0),
+	    TIMER, NIRQ(1), TIMER, NIRQ(1) } },
+	{ "mode 0 edge already past when the timer is set still raises IRQ0",
+	  { SLOW_BY(1000), OUTB(0x43, 0x30), OUTB(0x40, 100), OUTB(0x40, 0),
+	    TIMER, NIRQ(1), TIMER, NIRQ(1) } },
+	{ "mode 2 late by many periods: one IRQ0, then on time",
+	  { SLOW_BY(1000), OUTB(0x43, 0x34), OUTB(0x40, 100), OUTB(0x40, 0),
+	    TIMER, NIRQ(1), TIMER, NIRQ(2) } },
 	{ "a new mode word stops channel 0",
 	  { OUTB(0x43, 0x34), OUTB(0x40, 100), OUTB(0x40, 0),
 	    OUTB(0x43, 0x34), AT_TICK(1000), TIMER, NIRQ(0) } },
@@ -112,11 +123,26 @@ static const struct pit_case cases[] = {
 	  { INB(0x43, 0xff) } },
 };
 
+/* A clock that may advance by itself at every read (SLOW_BY). */
+struct pit_test_clock {
+	int64_t ns;
+	int64_t step_ns;
+};
+
+static int64_t pit_test_clock_read(void *arg)
+{
+	struct pit_test_clock *clock = arg;
+	int64_t now = clock->ns;
+
+	clock->ns += clock->step_ns;
+	return now;
+}
+
 static bool run_case(const struct pit_case *c, int *failed_step,
 		     uint32_t *got)
 {
 	struct test_machine m;
-	struct test_clock clock = { T0 };
+	struct pit_test_clock clock = { T0, 0 };
 	struct test_event *timer = NULL;
 	struct pit *pit;
 	bool ok = true;
@@ -128,7 +154,7 @@ static bool run_case(const struct pit_case *c, int *failed_step,
 		test_machine_destroy(&m);
 		return false;
 	}
-	pit_set_clock(pit, test_clock_read, &clock);
+	pit_set_clock(pit, pit_test_clock_read, &clock);
 	for (int i = 0; i < 16; i++)
 		if (test_events[i].live && test_events[i].arg == pit)
 			timer = &test_events[i];
@@ -156,6 +182,9 @@ static bool run_case(const struct pit_case *c, int *failed_step,
 			continue;
 		case FIRE:
 			timer->fn(timer->arg, 1);
+			continue;
+		case SLOW:
+			clock.step_ns = (int64_t)(t * 1000000000ull / PIT_FREQ_HZ);
 			continue;
 		case IN:
 			*got = test_inb(&m, s->port) & s->mask;

@@ -6,6 +6,10 @@
  * (or when its gate last started it) and its value and output are worked
  * out from the clock whenever the guest looks.  Channel 0's output edges
  * are turned into IRQ0 pulses by a timerfd armed for the next rising edge.
+ * The edge to arm for is counted from the channel's start, never from the
+ * time the timer is set: the host may run the monitor late, and a
+ * one-shot edge (modes 0 and 4, Linux's tick) that has passed by then
+ * must still raise IRQ0, at once, or the guest waits for it forever.
  *
  * Modes 0-5 are modelled, counting in binary (the BCD bit is kept for
  * the status byte only).  Channels 0 and 1 have their gates tied high;
@@ -169,14 +173,13 @@ static bool next_rise(const struct pit_channel *c, uint64_t d, uint64_t *tick)
 	}
 }
 
-static void pit_arm_timer(struct pit *pit)
+/* Sets the timerfd for pit->next_irq_tick, or disarms it. */
+static void pit_set_timer(struct pit *pit)
 {
 	struct pit_channel *c = &pit->ch[0];
 	struct itimerspec its = { 0 };
 	int64_t now = pit->now_ns(pit->clock_arg);
 
-	pit->irq_armed = counting(c) && !c->paused &&
-			 next_rise(c, elapsed_ticks(c, now), &pit->next_irq_tick);
 	if (pit->irq_armed) {
 		int64_t due = c->start_ns + (int64_t)ticks_to_ns(pit->next_irq_tick);
 		int64_t wait = due > now ? due - now : 1;
@@ -188,11 +191,24 @@ static void pit_arm_timer(struct pit *pit)
 		timerfd_settime(pit->timer_fd, 0, &its, NULL);
 }
 
+/*
+ * Arms for channel 0's first rising edge after tick `after` of its count
+ * (0 when it has just started), even one that is already past.
+ */
+static void pit_arm_timer(struct pit *pit, uint64_t after)
+{
+	struct pit_channel *c = &pit->ch[0];
+
+	pit->irq_armed = counting(c) && !c->paused &&
+			 next_rise(c, after, &pit->next_irq_tick);
+	pit_set_timer(pit);
+}
+
 static void pit_timer_fired(void *arg, uint32_t events)
 {
 	struct pit *pit = arg;
 	struct pit_channel *c = &pit->ch[0];
-	uint64_t expirations;
+	uint64_t expirations, d;
 
 	(void)events;
 	if (pit->timer_fd >= 0 &&
@@ -201,10 +217,14 @@ static void pit_timer_fired(void *arg, uint32_t events)
 		return;
 	if (!pit->irq_armed)
 		return;
-	/* Ticks missed while the host was busy collapse into one. */
-	if (elapsed_ticks(c, pit->now_ns(pit->clock_arg)) >= pit->next_irq_tick)
-		irq_pulse(&pit->irq);
-	pit_arm_timer(pit);
+	d = elapsed_ticks(c, pit->now_ns(pit->clock_arg));
+	if (d < pit->next_irq_tick) {
+		pit_set_timer(pit);	/* a stale expiry: not yet */
+		return;
+	}
+	irq_pulse(&pit->irq);
+	/* Periods missed while the host was busy collapse into this one. */
+	pit_arm_timer(pit, d);
 }
 
 static void channel_start(struct pit *pit, struct pit_channel *c, int64_t now)
@@ -213,7 +233,7 @@ static void channel_start(struct pit *pit, struct pit_channel *c, int64_t now)
 	c->paused = false;
 	c->started = true;
 	if (c == &pit->ch[0])
-		pit_arm_timer(pit);
+		pit_arm_timer(pit, 0);
 }
 
 static void channel_load(struct pit *pit, struct pit_channel *c, uint16_t v)
@@ -233,7 +253,7 @@ static void channel_load(struct pit *pit, struct pit_channel *c, uint16_t v)
 	}
 	/* Modes 1 and 5 wait for a rising gate, as do 2 and 3 when low. */
 	if (c == &pit->ch[0])
-		pit_arm_timer(pit);
+		pit_arm_timer(pit, 0);
 }
 
 static void channel_set_gate(struct pit *pit, struct pit_channel *c, bool gate)
@@ -314,7 +334,7 @@ static void pit_control(struct pit *pit, uint8_t val)
 	c->count_latched = false;
 	c->status_latched = false;
 	if (sel == 0)
-		pit_arm_timer(pit);
+		pit_arm_timer(pit, 0);
 }
 
 static void channel_write(struct pit *pit, struct pit_channel *c, uint8_t val)
