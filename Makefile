@@ -10,9 +10,9 @@ BUILD := $(CURDIR)/build
 
 export KDIR BUILD
 
-.PHONY: all module selftests unit deps check demo bench clean
+.PHONY: all module vmm selftests unit deps check demo bench clean
 
-all: module selftests
+all: module vmm selftests
 
 deps:
 	@selftests/testbed/install-deps.sh
@@ -20,6 +20,9 @@ deps:
 module:
 	@test -n "$(KDIR)" || { echo "vireo: no kernel headers found; install linux-headers-amd64 or pass KDIR=" >&2; exit 2; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+vmm:
+	$(MAKE) -C userspace-vmm
 
 selftests:
 	$(MAKE) -C selftests/module
@@ -38,4 +41,5 @@ bench: deps
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C userspace-vmm clean
 	rm -rf $(BUILD)
