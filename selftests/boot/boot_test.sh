@@ -2,20 +2,90 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Boots a stock Linux kernel with the vireo monitor and checks what the
-# guest prints and how the monitor ends: power-off, reboot, a command
-# typed into the guest shell over the serial console, and the one-line
-# errors for bad input.  Prints TAP 13.
+# guest prints and how the monitor ends: ACPI power-off after a few
+# commands, reboot through the ACPI reset register and through the i8042,
+# a command typed into the guest shell followed by a reboot through port
+# 0xcf9, the same kernel as a PVH vmlinux, a triple fault, and the
+# one-line errors for bad input.  Prints TAP 13.  POSIX sh: it runs under
+# busybox inside the testbed.
 #
 #   boot_test.sh VIREO KERNEL DEVICE [WORKDIR]
+#   boot_test.sh --initramfs OUT      (only build the guest's initramfs)
 #
-# VIREO is the monitor binary, KERNEL a bzImage (or PVH vmlinux), DEVICE
-# /dev/vireo or /dev/kvm.  Needs a static busybox, cpio and gzip to build
-# the guest's initramfs (in WORKDIR, default a fresh directory in /tmp).
-# BOOT_TIMEOUT (seconds, default 180) bounds each guest run; under an
-# emulated host a boot takes some 30 s.
+# VIREO is the monitor binary, KERNEL a bzImage, DEVICE /dev/vireo or
+# /dev/kvm.  Environment:
+#   BOOT_INITRD   the guest initramfs (default: built in WORKDIR with
+#                 BUSYBOX, a static busybox, default /bin/busybox, and
+#                 cpio and gzip)
+#   BOOT_PVH      a PVH vmlinux of the same kernel; without it that case
+#                 is skipped, with BOOT_PVH_WHY as the reason
+#   BOOT_TIMEOUT  seconds each guest run may take (default 180)
+#   BOOT_MEM      guest memory (default 256M)
+# WORKDIR defaults to a fresh directory in /tmp; the logs stay there.
 
 set -u
 trap '' PIPE	# a guest that ended early must not take the script with it
+
+MARK="VIREO-BOOT-TEST"
+
+# The guest's /init: a marker, then what boot_test= on the command line
+# asks for (poweroff by default, reboot, or shell: a busybox shell on the
+# console, which shell_demo.sh types into).  The poweroff run prints what the checks look at: the kernel,
+# a computed value, the interrupt controller Linux chose.
+write_init() {
+	cat > "$1" <<'EOI'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo "VIREO-BOOT-TEST up $(uname -r)"
+case "$(cat /proc/cmdline)" in
+*boot_test=reboot*)
+	echo "VIREO-BOOT-TEST rebooting"
+	reboot -f ;;
+*boot_test=shell*)
+	echo "VIREO-BOOT-TEST shell"
+	exec sh ;;
+esac
+uname -a
+echo "VIREO-BOOT-TEST calc $((6 * 7))"
+grep -m 1 'model name' /proc/cpuinfo
+grep -E '^ *[0-9]+:' /proc/interrupts | sed 's/^/VIREO-BOOT-TEST irq /'
+dmesg | grep -E 'ACPI: (RSDP|XSDT|FACP|DSDT|APIC)|APIC|PIC mode|8259|ELCR|SCI|PM-Timer|clocksource: Switched' |
+	sed 's/^/VIREO-BOOT-TEST dmesg /'
+echo "VIREO-BOOT-TEST powering off"
+poweroff -f
+EOI
+	chmod +x "$1"
+}
+
+# build_initramfs OUT: a newc archive with a static busybox and /init.
+build_initramfs() {
+	out=$1
+	bb=${BUSYBOX:-/bin/busybox}
+	[ -x "$bb" ] || return 1
+	root=$(mktemp -d "${TMPDIR:-/tmp}/vireo-initramfs.XXXXXX") || return 1
+	mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" || return 1
+	cp "$bb" "$root/bin/busybox" || return 1
+	# Every applet, for the shell of shell_demo.sh (make demo).
+	for a in $("$bb" --list) sh mount cat echo grep sed dmesg uname poweroff reboot; do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	write_init "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp" &&
+		mv "$out.tmp" "$out"
+	r=$?
+	rm -rf "$root"
+	return $r
+}
+
+if [ "${1:-}" = --initramfs ]; then
+	build_initramfs "${2:?usage: boot_test.sh --initramfs OUT}" || {
+		echo "boot_test.sh: cannot build the initramfs (needs a static busybox at ${BUSYBOX:-/bin/busybox}, cpio, gzip)" >&2
+		exit 2
+	}
+	exit 0
+fi
 
 VIREO=${1:?usage: boot_test.sh VIREO KERNEL DEVICE [WORKDIR]}
 KERNEL=${2:?usage: boot_test.sh VIREO KERNEL DEVICE [WORKDIR]}
@@ -23,76 +93,51 @@ DEVICE=${3:?usage: boot_test.sh VIREO KERNEL DEVICE [WORKDIR]}
 WORK=${4:-$(mktemp -d /tmp/vireo-boot.XXXXXX)}
 TIMEOUT=${BOOT_TIMEOUT:-180}
 MEM=${BOOT_MEM:-256M}
-MARK=VIREO-BOOT-TEST
+CMDLINE="console=ttyS0 quiet panic=-1"
 
 n=0
 failed=0
 
-tap() {	# tap OK|FAIL description
+# tap OK|FAIL|SKIP DESCRIPTION: the description is the same on every
+# device, so results of two devices can be put side by side; anything
+# variable goes on "#" lines printed before the result.
+tap() {
 	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
+	case $1 in
+	OK) echo "ok $n - $2" ;;
+	SKIP) echo "ok $n - $2 # SKIP" ;;
+	*) echo "not ok $n - $2"; failed=$((failed + 1)) ;;
+	esac
 }
 
 diag_tail() {	# the end of a log as TAP diagnostics
-	tail -n "${2:-15}" "$1" 2>/dev/null | tr -d '\r' | sed 's/^/# /'
+	tail -n "${2:-6}" "$1" 2>/dev/null | tr -d '\r' | sed 's/^/# /'
 }
 
-# The guest's /init: a marker, then what the command line asks for.
-build_initramfs() {
-	bb=$(command -v busybox) || return 1
-	root=$WORK/root
-	rm -rf "$root"
-	mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" || return 1
-	cp "$bb" "$root/bin/busybox" || return 1
-	for a in sh mount cat echo poweroff reboot sleep uname; do
-		ln -s busybox "$root/bin/$a"
-	done
-	cat > "$root/init" <<'EOI'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-echo "VIREO-BOOT-TEST up $(uname -r)"
-case "$(cat /proc/cmdline)" in
-*boot_test=reboot*) echo "VIREO-BOOT-TEST rebooting"; reboot -f ;;
-*boot_test=shell*) echo "VIREO-BOOT-TEST shell"; exec sh ;;
-esac
-echo "VIREO-BOOT-TEST powering off"
-poweroff -f
-EOI
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) \
-		> "$WORK/initramfs.gz"
-}
-
-# run_guest NAME MODE [INPUT]: the monitor's status in $rc, output in
-# $WORK/NAME.out, its stderr in $WORK/NAME.err.  INPUT is typed into the
-# console (through a FIFO that stays open) once the guest had time to
-# start its shell; the UART holds what the guest has not read yet.
+# run_guest NAME KERNEL MODE EXTRA_CMDLINE [INPUT]: the monitor's status
+# in $rc, output in $WORK/NAME.out, its stderr in $WORK/NAME.err, seconds
+# in $secs.  INPUT is typed into the console (through a FIFO that stays
+# open) once the guest's shell is up; the UART holds what the guest has
+# not read yet.
 run_guest() {
-	name=$1 mode=$2 input=${3:-}
+	name=$1 kernel=$2 mode=$3 extra=$4 input=${5:-}
 	start=$(date +%s)
 	rm -f "$WORK/console"
 	mkfifo "$WORK/console" || return 1
-	timeout "$TIMEOUT" "$VIREO" run --kernel "$KERNEL" \
-		--initrd "$WORK/initramfs.gz" --mem "$MEM" --device "$DEVICE" \
-		--cmdline "console=ttyS0 panic=-1 boot_test=$mode" \
+	timeout "$TIMEOUT" "$VIREO" run --kernel "$kernel" \
+		--initrd "$INITRD" --mem "$MEM" --device "$DEVICE" \
+		--cmdline "$CMDLINE boot_test=$mode $extra" \
 		< "$WORK/console" > "$WORK/$name.out" 2> "$WORK/$name.err" &
 	pid=$!
 	exec 3> "$WORK/console"
 	if [ -n "$input" ]; then
-		# Wait for the shell's banner line, then type.
 		waited=0
 		while ! grep -q "$MARK shell" "$WORK/$name.out" 2>/dev/null &&
 		      kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$TIMEOUT" ]; do
 			sleep 1
 			waited=$((waited + 1))
 		done
-		sleep "${SHELL_DELAY:-3}"
+		sleep "${SHELL_DELAY:-2}"
 		printf '%s\n' "$input" >&3 2>/dev/null
 	fi
 	wait "$pid"
@@ -101,19 +146,36 @@ run_guest() {
 	secs=$(( $(date +%s) - start ))
 }
 
-check_guest() {	# check_guest NAME DESCRIPTION EXPECTED_TEXT
+# check_guest NAME DESCRIPTION STDERR_PATTERN OUTPUT_PATTERN...: status 0,
+# the monitor's last stderr line matching STDERR_PATTERN, and every
+# OUTPUT_PATTERN (grep -E) in the guest's output.
+check_guest() {
+	name=$1 desc=$2 how=$3
+	shift 3
+	missing=
+	for p in "$@"; do
+		grep -q -E "$p" "$WORK/$name.out" || missing="$missing '$p'"
+	done
 	if [ "$rc" = 124 ]; then
-		tap FAIL "$2: timed out after ${TIMEOUT}s"
-		diag_tail "$WORK/$1.out"
-	elif ! grep -q "$3" "$WORK/$1.out"; then
-		tap FAIL "$2: no '$3' in the guest's output (status $rc)"
-		diag_tail "$WORK/$1.out"
-		diag_tail "$WORK/$1.err" 5
+		echo "# $DEVICE: timed out after ${TIMEOUT}s; the guest's last lines:"
+		diag_tail "$WORK/$name.out"
+		tap FAIL "$desc"
+	elif [ -n "$missing" ]; then
+		echo "# $DEVICE: status $rc; not in the guest's output:$missing"
+		diag_tail "$WORK/$name.out" 4
+		diag_tail "$WORK/$name.err" 2
+		tap FAIL "$desc"
 	elif [ "$rc" != 0 ]; then
-		tap FAIL "$2: status $rc, expected 0"
-		diag_tail "$WORK/$1.err" 5
+		echo "# $DEVICE: status $rc, expected 0"
+		diag_tail "$WORK/$name.err" 5
+		tap FAIL "$desc"
+	elif ! tail -n 1 "$WORK/$name.err" | grep -q -E "$how"; then
+		echo "# $DEVICE: the monitor's last line is not /$how/"
+		diag_tail "$WORK/$name.err" 5
+		tap FAIL "$desc"
 	else
-		tap OK "$2 (${secs}s)"
+		echo "# $DEVICE: ${secs}s, $(tail -n 1 "$WORK/$name.err" | tr -d '\r')"
+		tap OK "$desc"
 	fi
 }
 
@@ -125,10 +187,12 @@ expect_usage() {
 	rc=$?
 	lines=$(wc -l < "$WORK/$name.err")
 	if [ "$rc" = 2 ] && [ "$lines" = 1 ]; then
-		tap OK "$name: one line, status 2: $(cat "$WORK/$name.err")"
+		echo "# $(cat "$WORK/$name.err")"
+		tap OK "$name: one line, status 2"
 	else
-		tap FAIL "$name: status $rc and $lines lines on stderr, expected 2 and 1"
+		echo "# status $rc and $lines lines on stderr, expected 2 and 1"
 		diag_tail "$WORK/$name.err" 5
+		tap FAIL "$name: one line, status 2"
 	fi
 }
 
@@ -150,22 +214,46 @@ build_triple_fault_image() {
 	put 0xc00 '\017\013'			# entry64 (payload + 0x200): ud2
 }
 
+POWERED_OFF="powered off through ACPI sleep state S5"
+RESET_CF9="reset the machine through port 0xcf9"
+RESET_KBC="reset the machine through the i8042"
+UP="$MARK up "
+
 echo "TAP version 13"
-echo "1..11"
+echo "1..15"
 mkdir -p "$WORK"
-if ! build_initramfs; then
-	echo "Bail out! cannot build the guest initramfs (needs busybox, cpio, gzip)"
+INITRD=${BOOT_INITRD:-$WORK/initramfs.gz}
+if [ -z "${BOOT_INITRD:-}" ] && ! build_initramfs "$INITRD"; then
+	echo "Bail out! cannot build the guest initramfs (needs a static busybox at ${BUSYBOX:-/bin/busybox}, cpio, gzip)"
 	exit 1
 fi
 
-run_guest poweroff poweroff
-check_guest poweroff "boot to /init and power off on $DEVICE" "$MARK powering off"
+run_guest poweroff "$KERNEL" poweroff ""
+check_guest poweroff "bzImage: boot, run commands, ACPI power-off" \
+	"$POWERED_OFF" "$UP" "$MARK calc 42" "$MARK irq +0: .*XT-PIC.*timer" \
+	"$MARK powering off" "reboot: Power down"
 
-run_guest reboot reboot
-check_guest reboot "boot and reboot ends the monitor on $DEVICE" "$MARK rebooting"
+run_guest reboot "$KERNEL" reboot ""
+check_guest reboot "bzImage: reboot through the ACPI reset register ends the monitor" \
+	"$RESET_CF9" "$UP" "$MARK rebooting" "reboot: Restarting system"
 
-run_guest shell shell "echo VIREO-SHELL-\$((6*7)); poweroff -f"
-check_guest shell "a command typed into the guest shell on $DEVICE" "VIREO-SHELL-42"
+run_guest reboot-kbd "$KERNEL" reboot "reboot=kbd"
+check_guest reboot-kbd "bzImage: reboot=kbd through the i8042 ends the monitor" \
+	"$RESET_KBC" "$UP" "$MARK rebooting"
+
+run_guest shell "$KERNEL" shell "reboot=pci" "echo VIREO-SHELL-\$((6*7)); reboot -f"
+check_guest shell "bzImage: a command typed into the guest shell, then reboot=pci through 0xcf9" \
+	"$RESET_CF9" "VIREO-SHELL-42"
+
+if [ -n "${BOOT_PVH:-}" ] && [ -r "${BOOT_PVH:-}" ]; then
+	run_guest pvh "$BOOT_PVH" poweroff ""
+	check_guest pvh "PVH vmlinux: boot, run commands, ACPI power-off" \
+		"$POWERED_OFF" "$UP" "$MARK calc 42" "$MARK powering off" \
+		"reboot: Power down"
+else
+	echo "# ${BOOT_PVH_WHY:-no BOOT_PVH given}"
+	tap SKIP "PVH vmlinux: boot, run commands, ACPI power-off"
+fi
 
 if build_triple_fault_image; then
 	timeout "$TIMEOUT" "$VIREO" run --kernel "$WORK/triple-fault.bzImage" \
@@ -173,22 +261,28 @@ if build_triple_fault_image; then
 		> "$WORK/triple.out" 2> "$WORK/triple.err"
 	rc=$?
 	if [ "$rc" = 1 ] && grep -q "SHUTDOWN exit.*RIP" "$WORK/triple.err"; then
-		tap OK "a triple fault ends with status 1: $(tail -n 1 "$WORK/triple.err")"
+		echo "# $DEVICE: $(tail -n 1 "$WORK/triple.err")"
+		tap OK "a triple fault: status 1, a line naming the exit and RIP"
 	else
-		tap FAIL "a triple fault: status $rc, expected 1 and a line naming the exit and RIP"
+		echo "# $DEVICE: status $rc, expected 1 and a line naming the exit and RIP"
 		diag_tail "$WORK/triple.err" 5
+		tap FAIL "a triple fault: status 1, a line naming the exit and RIP"
 	fi
 else
-	tap FAIL "a triple fault: cannot build the test image"
+	echo "# cannot build the test image in $WORK"
+	tap FAIL "a triple fault: status 1, a line naming the exit and RIP"
 fi
 
 expect_usage "bad option" run --kernel "$KERNEL" --no-such-option
+expect_usage "no command"
 expect_usage "missing kernel" run --kernel "$WORK/no-such-kernel" --device "$DEVICE"
-expect_usage "not a bzImage" run --kernel "$WORK/initramfs.gz" --device "$DEVICE"
+expect_usage "not a bzImage" run --kernel "$INITRD" --device "$DEVICE"
 expect_usage "bad --mem" run --kernel "$KERNEL" --mem 12parsecs --device "$DEVICE"
 expect_usage "memory that cannot be had" run --kernel "$KERNEL" --mem 900G --device "$DEVICE"
 expect_usage "missing device" run --kernel "$KERNEL" --device "$WORK/no-such-device"
 expect_usage "too many vCPUs" run --kernel "$KERNEL" --cpus 64 --device "$DEVICE"
+expect_usage "a command line longer than the kernel takes" run --kernel "$KERNEL" \
+	--device "$DEVICE" --cmdline "$(head -c 5000 /dev/zero | tr '\0' x)"
 
 echo "# $failed of $n failed; logs in $WORK"
 [ "$failed" = 0 ]

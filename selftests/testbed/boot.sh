@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# boot.sh: the monitor's boot tests in the AMD-V testbed, for make check.
+# Boots the emulated machine (QEMU TCG) once.  Inside, it runs
+# selftests/boot/boot_test.sh with build/vireo-static on /dev/vireo
+# (vireo.ko loaded), then rmmod vireo (a test too), then the same
+# boot_test.sh on /dev/kvm with Debian's kvm_amd, a VM held open by
+# hold_vm (the TCG trap, Documentation/testing.md): the reference.
+#
+# Prints one line per vireo result with the reference result beside it,
+# problems as "not ok" lines, and last exactly one line
+#   boot: N passed, N failed
+# counting the vireo results only (skips are neither).  Exits 0 when
+# nothing failed, 1 otherwise, 2 when a tool is missing.
+#
+# The guest kernel is the testbed's own Debian kernel, as a bzImage and,
+# when its config has CONFIG_PVH=y, as the vmlinux unpacked from that
+# bzImage (cached in build/testbed/cache).  Environment: TB_REF=0 skips the
+# reference, BOOT_TIMEOUT (seconds per guest run inside, default 90).
+# Logs: build/testbed/boot.log (console), boot.results.
+set -euo pipefail
+. "$(dirname "$0")/testbed-lib.sh"
+
+say() { printf 'boot: %s\n' "$*"; }
+# give_up WHY: a failure before any result, still in the NAME: form.
+give_up() {
+	printf '%-7s%s\n' "not ok" "boot: $*"
+	echo "boot: 0 passed, 1 failed"
+	exit 1
+}
+
+# boot_pvh_vmlinux KVER: prints the path of the PVH vmlinux unpacked from
+# /boot/vmlinuz-KVER, or fails with the reason on stdout.  The bzImage
+# header says where the compressed payload is (setup_sects at 0x1f1,
+# payload_offset at 0x248, payload_length at 0x24c); the payload ends
+# with its uncompressed size, which the decompressor ignores.
+boot_pvh_vmlinux() {
+	local kver=$1 bz=/boot/vmlinuz-$1 config=/boot/config-$1 out key
+	local setup off len magic
+	if [ -r "$config" ] && ! grep -q '^CONFIG_PVH=y' "$config"; then
+		echo "the kernel $kver is built without CONFIG_PVH"
+		return 1
+	fi
+	key=$(stat -c '%s-%Y' "$bz")
+	out=$TB_CACHE/vmlinux-$kver-$key
+	if [ -s "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
+	off=$(od -An -tu4 -j $((0x248)) -N4 "$bz" | tr -d ' ')
+	len=$(od -An -tu4 -j $((0x24c)) -N4 "$bz" | tr -d ' ')
+	[ "${setup:-0}" -gt 0 ] || setup=4
+	off=$(((setup + 1) * 512 + off))
+	magic=$(od -An -tx1 -j "$off" -N4 "$bz" | tr -d ' ')
+	mkdir -p "$TB_CACHE"
+	rm -f "$TB_CACHE"/vmlinux-"$kver"-*
+	case $magic in
+	fd377a58) tail -c +$((off + 1)) "$bz" | head -c "$len" | xz -dc --single-stream >"$out.tmp" ;;
+	1f8b*) tail -c +$((off + 1)) "$bz" | head -c "$len" | gzip -dc >"$out.tmp" 2>/dev/null ;;
+	28b52ffd) tail -c +$((off + 1)) "$bz" | head -c "$len" | zstd -qdc >"$out.tmp" ;;
+	*) echo "cannot unpack $bz (payload magic $magic; xz, gzip and zstd are known)"; return 1 ;;
+	esac
+	if [ "$(od -An -tx1 -N4 "$out.tmp" | tr -d ' ')" != 7f454c46 ]; then
+		rm -f "$out.tmp"
+		echo "unpacking $bz gave no ELF file"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+	echo "$out"
+}
+
+t_start=$(date +%s)
+tb_require_tools
+KVER=$(tb_kver)
+export KVER KDIR=/usr/src/linux-headers-$KVER BUILD
+mkdir -p "$TB_OUT"
+
+make -s -C "$TB_TOP/userspace-vmm" static >"$TB_OUT/boot-build.log" 2>&1 ||
+	give_up "cannot build build/vireo-static (log: $TB_OUT/boot-build.log)"
+make -s -C "$TB_TOP" module KDIR="$KDIR" >>"$TB_OUT/boot-build.log" 2>&1 ||
+	give_up "cannot build vireo.ko (log: $TB_OUT/boot-build.log)"
+guest=$TB_OUT/boot-guest.cpio.gz
+sh "$TB_TOP/selftests/boot/boot_test.sh" --initramfs "$guest" ||
+	give_up "cannot build the guest's initramfs"
+
+files=("$TB_TOP/vireo.ko=/vireo.ko" "$BUILD/vireo-static=/bin/vireo"
+	"$TB_TOP/selftests/boot/boot_test.sh=/boot-test/boot_test.sh"
+	"/boot/vmlinuz-$KVER=/boot-test/vmlinuz" "$guest=/boot-test/guest.gz")
+pvh_env="BOOT_PVH_WHY='no PVH vmlinux'"
+if pvh=$(boot_pvh_vmlinux "$KVER"); then
+	files+=("$pvh=/boot-test/vmlinux")
+	pvh_env="BOOT_PVH=/boot-test/vmlinux"
+else
+	pvh_env="BOOT_PVH_WHY='$pvh'"
+fi
+
+# Each boot_test.sh run: five guest boots of about 20 s, a triple fault
+# and nine usage errors.  Its own limit is TB_PROG_TIMEOUT.
+export TB_PROG_TIMEOUT=${TB_PROG_TIMEOUT:-360}
+nonce=$(tb_nonce)
+bt_env="BOOT_INITRD=/boot-test/guest.gz BOOT_TIMEOUT=${BOOT_TIMEOUT:-90} $pvh_env"
+{
+	tb_init_head
+	tb_init_load vireo
+	tb_init_run vireo boot_test env "$bt_env" sh /boot-test/boot_test.sh \
+		/bin/vireo /boot-test/vmlinuz /dev/vireo /tmp/boot-vireo
+	tb_init_unload vireo
+	if [ "${TB_REF:-1}" != 0 ]; then
+		tb_init_load kvm_amd
+		tb_init_hold kvm_amd
+		tb_init_run kvm_amd boot_test env "$bt_env" sh /boot-test/boot_test.sh \
+			/bin/vireo /boot-test/vmlinuz /dev/kvm /tmp/boot-kvm
+		tb_init_unload kvm_amd
+	fi
+	tb_init_tail "$nonce"
+} >"$TB_OUT/boot.init"
+tb_initrd "$TB_OUT/boot.initrd.gz" "$TB_OUT/boot.init" "${files[@]}"
+
+limit=$((120 + TB_PROG_TIMEOUT * (${TB_REF:-1} != 0 ? 2 : 1)))
+tb_boot "$TB_OUT/boot.initrd.gz" "$TB_OUT/boot.log" "$limit"
+tb_parse "$TB_OUT/boot.log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$TB_OUT/boot.results"
+if [ "${TB_REF:-1}" != 0 ]; then
+	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot.log" \
+		"$TB_OUT/boot.results" kvm_amd "$TB_OUT/boot.log"
+else
+	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot.log"
+fi
+# The boot_test.sh lines of each device ("# /dev/vireo: 17s, ..."), for
+# the times and the monitor's last words.
+for dev in vireo kvm_amd; do
+	tb_output "$TB_OUT/boot.results" "$dev" boot_test | grep -E '^# /dev/' |
+		sed "s/^# /#      $dev: /" || true
+done
+say "the emulated machine ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), $(($(date +%s) - t_start))s in all; log: $TB_OUT/boot.log"
+[ "${TB_SKIPPED:-0}" = 0 ] || say "$TB_SKIPPED skipped"
+echo "boot: $TB_PASSED passed, $TB_FAILED failed"
+[ "$TB_FAILED" = 0 ]
