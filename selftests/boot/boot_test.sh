@@ -29,17 +29,20 @@ trap '' PIPE	# a guest that ended early must not take the script with it
 MARK="VIREO-BOOT-TEST"
 
 # The guest's /init: a marker, then what boot_test= on the command line
-# asks for (poweroff by default, reboot, or shell: a busybox shell on the
-# console, which shell_demo.sh types into).  The poweroff run prints what the checks look at: the kernel,
-# a computed value, the interrupt controller Linux chose.
+# asks for (poweroff by default, reboot, shell: a busybox shell on the
+# console, which shell_demo.sh types into, or bench: power off at once,
+# for bench-boot.sh).  The poweroff run prints what the checks look at:
+# the kernel, a computed value, the interrupt controller Linux chose.
 write_init() {
 	cat > "$1" <<'EOI'
 #!/bin/sh
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
-echo "VIREO-BOOT-TEST up $(uname -r)"
+echo "VIREO-BOOT-TEST up $(uname -r) uptime $(cut -d ' ' -f 1 /proc/uptime)"
 case "$(cat /proc/cmdline)" in
+*boot_test=bench*)
+	poweroff -f ;;
 *boot_test=reboot*)
 	echo "VIREO-BOOT-TEST rebooting"
 	reboot -f ;;
@@ -68,7 +71,7 @@ build_initramfs() {
 	mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" || return 1
 	cp "$bb" "$root/bin/busybox" || return 1
 	# Every applet, for the shell of shell_demo.sh (make demo).
-	for a in $("$bb" --list) sh mount cat echo grep sed dmesg uname poweroff reboot; do
+	for a in $("$bb" --list) sh mount cat cut echo grep sed dmesg uname poweroff reboot; do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
 	write_init "$root/init"
