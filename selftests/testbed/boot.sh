@@ -17,7 +17,8 @@
 # The guest kernel is the testbed's own Debian kernel, as a bzImage and,
 # when its config has CONFIG_PVH=y, as the vmlinux unpacked from that
 # bzImage (cached in build/testbed/cache).  Environment: TB_REF=0 skips the
-# reference, BOOT_TIMEOUT (seconds per guest run inside, default 90).
+# reference, BOOT_TIMEOUT (seconds per guest run inside, default 90),
+# BOOT_PROG_TIMEOUT (seconds per device, default 360).
 # Logs: build/testbed/boot.log (console), boot.results.
 set -euo pipefail
 . "$(dirname "$0")/testbed-lib.sh"
@@ -97,8 +98,8 @@ else
 fi
 
 # Each boot_test.sh run: five guest boots of about 20 s, a triple fault
-# and nine usage errors.  Its own limit is TB_PROG_TIMEOUT.
-export TB_PROG_TIMEOUT=${TB_PROG_TIMEOUT:-360}
+# and nine usage errors, within BOOT_PROG_TIMEOUT seconds.
+TB_PROG_TIMEOUT=${BOOT_PROG_TIMEOUT:-360}
 nonce=$(tb_nonce)
 bt_env="BOOT_INITRD=/boot-test/guest.gz BOOT_TIMEOUT=${BOOT_TIMEOUT:-90} $pvh_env"
 {
