@@ -149,6 +149,8 @@ static bool enter_guest_once(struct vireo_vcpu *vcpu)
 	context_tracking_guest_exit();
 	vcpu->tlb_generation = gen;
 	vireo_msrs_exit_guest(vcpu);
+	if (vireo_vendor->exit_irqoff)
+		vireo_vendor->exit_irqoff(vcpu);
 
 	WRITE_ONCE(vcpu->mode, VIREO_OUTSIDE_GUEST);
 	/*

@@ -74,6 +74,12 @@ struct vireo_vendor_ops {
 	/* Exit as soon as the guest can take an interrupt. */
 	void (*request_irq_window)(struct vireo_vcpu *vcpu, bool on);
 	/*
+	 * Optional: called after each exit with the host's state back and
+	 * interrupts still off (VT-x hands an acknowledged interrupt to
+	 * its handler here).
+	 */
+	void (*exit_irqoff)(struct vireo_vcpu *vcpu);
+	/*
 	 * The instruction after STI or MOV SS completed: interrupts are no
 	 * longer held off for it.
 	 */

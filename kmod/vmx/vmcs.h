@@ -138,6 +138,7 @@
 /* VM-exit controls */
 #define EXIT_SAVE_DEBUG_CONTROLS (1U << 2)
 #define EXIT_HOST_ADDRESS_SPACE_64 (1U << 9)
+#define EXIT_ACK_INTERRUPT_ON_EXIT (1U << 15)
 #define EXIT_SAVE_PAT (1U << 18)
 #define EXIT_LOAD_PAT (1U << 19)
 #define EXIT_SAVE_EFER (1U << 20)

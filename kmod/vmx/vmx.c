@@ -32,6 +32,7 @@
 int vireo_vmx_vmenter(u64 *gprs, bool launched);
 void vireo_vmx_exit(void);
 void vireo_vmx_do_nmi(void);
+void vireo_vmx_do_irq(unsigned long handler);
 
 /* MSRs switched by the VM-entry and VM-exit MSR lists. */
 static const u32 vmx_switched_msrs[] = {
@@ -205,9 +206,9 @@ static const char *vmx_choose_controls(bool true_ctls)
 		return "EPT and unrestricted guests";
 	if (adjust_controls(EXIT_HOST_ADDRESS_SPACE_64 | EXIT_SAVE_EFER |
 			    EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-			    EXIT_SAVE_DEBUG_CONTROLS,
+			    EXIT_SAVE_DEBUG_CONTROLS | EXIT_ACK_INTERRUPT_ON_EXIT,
 			    0, exit_msr, &vmx_caps.exit))
-		return "the VM-exit controls for EFER, PAT and debug state";
+		return "the VM-exit controls for EFER, PAT, debug state and interrupt acknowledgement";
 	if (adjust_controls(ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
 			    ENTRY_LOAD_DEBUG_CONTROLS,
 			    0, entry_msr, &vmx_caps.entry))
@@ -1112,6 +1113,29 @@ static void vmx_record_exit(struct vmx_vcpu *vmx, int failed)
 	vmx->entry_error = 0;
 }
 
+/*
+ * The exit acknowledged the interrupt that caused it (the CPU took it
+ * from the interrupt controller): run its handler from the host's IDT
+ * now, as the CPU would have.  Called by the core with interrupts still
+ * off, once the host's state (MSRs, XCR0, GDT) is back.  Left pending
+ * instead, Bochs 2.7 loses some of them (a UART's transmit interrupt:
+ * the console stalls).
+ */
+static void vmx_exit_irqoff(struct vireo_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 info = vmx->exit_intr_info;
+	struct desc_ptr idt;
+	gate_desc *gate;
+
+	if ((u16)vmx->exit_reason != EXIT_EXTERNAL_INTERRUPT ||
+	    !(info & INTR_INFO_VALID))
+		return;
+	store_idt(&idt);
+	gate = (gate_desc *)idt.address + (info & INTR_INFO_VECTOR_MASK);
+	vireo_vmx_do_irq(gate_offset(gate));
+}
+
 static void vmx_enter(struct vireo_vcpu *vcpu, bool flush_tlb)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -1541,6 +1565,7 @@ const struct vireo_vendor_ops vireo_vmx_ops = {
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_reset = vmx_vcpu_reset,
 	.vcpu_load = vmx_vcpu_load,
+	.exit_irqoff = vmx_exit_irqoff,
 	.enter = vmx_enter,
 	.handle_exit = vmx_handle_exit,
 	.get_sregs = vmx_get_sregs,

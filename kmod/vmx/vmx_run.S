@@ -12,6 +12,8 @@
  *
  * Hands an NMI that caused a VM exit to the kernel's NMI handler, through
  * an interrupt frame as the CPU would have built it.
+ *
+ * void vireo_vmx_do_irq(unsigned long handler): see below.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -137,3 +139,24 @@ SYM_FUNC_START(vireo_vmx_do_nmi)
 	pop	%rbp
 	RET
 SYM_FUNC_END(vireo_vmx_do_nmi)
+
+/*
+ * void vireo_vmx_do_irq(unsigned long handler)
+ *
+ * The same for an external interrupt acknowledged on exit: calls its
+ * handler from the host's IDT through an interrupt frame.
+ */
+SYM_FUNC_START(vireo_vmx_do_irq)
+	push	%rbp
+	mov	%rsp, %rbp
+	UNWIND_HINT_SAVE
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	UNWIND_HINT_RESTORE
+	pop	%rbp
+	RET
+SYM_FUNC_END(vireo_vmx_do_irq)
