@@ -8,14 +8,17 @@
 #      build/selftests/*_test there, then rmmod vireo (counted);
 #   4. boots it again with Debian's kvm_amd and runs the same programs, the
 #      reference, printed beside each result and never counted;
-#   5. boots the VT-x testbed (Bochs) with vireo.ko and runs the same
+#   5. boots it once more for the monitor's boot tests (boot.sh: the
+#      stock kernel booted by build/vireo on vireo.ko, and on kvm_amd);
+#   6. boots the VT-x testbed (Bochs) with vireo.ko and runs the same
 #      programs there (counted; with TB_VMX_REF=1 also a kvm_intel boot).
 # Every result line names the vendor it came from ("svm", "vmx").
 # Ends with the line "N passed, N failed"; exits 1 on any failure, 2 when a
 # tool is missing.  Logs go to build/testbed/.  Environment: TB_TESTS (names
 # of the programs to run, default every *_test), TB_REF=0 (skip the
-# reference), TB_VMX=0 (skip the VT-x machine), TB_VMX_REF=1, TB_VMX_CYCLES
-# (churn cycles on VT-x, default 20), TB_PROG_TIMEOUT, TB_IDLE_TIMEOUT,
+# reference), TB_BOOT=0 (skip the boot tests), TB_VMX=0 (skip the VT-x
+# machine), TB_VMX_REF=1, TB_VMX_CYCLES
+# (churn cycles on VT-x, default 10), TB_PROG_TIMEOUT, TB_IDLE_TIMEOUT,
 # TB_BOOT_MAX, TB_VMX_MAX (seconds).
 # Worst case, every program hanging: about 1 min of build and host tests,
 # 15 min for the vireo boot, 10 min for the reference, 30 min for VT-x.
@@ -128,6 +131,13 @@ elif [ "$ref_results" != /dev/null ]; then
 	tb_summary "$ref_results" kvm_amd "$ref_log" | sed 's/^/# ref kvm_amd: /'
 fi
 
+# The monitor (build/vireo) boots Debian's kernel in the AMD-V testbed, on
+# vireo.ko and on kvm_amd as the reference: one more QEMU boot.
+if [ "${TB_BOOT:-1}" != 0 ] && [ $module_ok = 1 ]; then
+	note "monitor boot tests (selftests/testbed/boot.sh, QEMU TCG)"
+	host_suite boot "$TB_DIR/boot.sh"
+fi
+
 # The VT-x machine (Bochs): the same programs on vireo.ko.  Bochs is some
 # 15 times slower than QEMU, so the churn tests make fewer cycles there
 # (VIREO_CYCLES); every other test runs as on AMD-V.  Debian's kvm_intel
@@ -137,7 +147,7 @@ fi
 vmx_ref=/dev/null
 vmx_ref_log=
 if [ "${TB_VMX:-1}" != 0 ] && [ $module_ok = 1 ] && [ ${#progs[@]} -gt 0 ]; then
-	export TB_PROG_ENV="VIREO_CYCLES=${TB_VMX_CYCLES:-20}"
+	export TB_PROG_ENV="VIREO_CYCLES=${TB_VMX_CYCLES:-10}"
 	note "VT-x testbed (Bochs) with vireo.ko: ${progs[*]##*/}"
 	TB_MACHINE=intel TB_IDLE_TIMEOUT=${TB_VMX_IDLE:-600} \
 		tb_suite vireo check-vmx 0 "${TB_VMX_MAX:-1800}" "${progs[@]}"

@@ -315,7 +315,10 @@ tb_require_bochs() {
 
 # tb_bochs_prepare INITRD DIR: writes DIR/l1.iso (GRUB on the serial
 # console booting Debian's kernel with INITRD; Bochs has no direct kernel
-# boot), DIR/bochsrc and DIR/dbg.rc.  The console goes to DIR/serial.
+# boot), DIR/bochsrc and DIR/dbg.rc.  The console goes to TCP port
+# $TB_BOCHS_PORT on localhost: Bochs's "file" mode buffers its output,
+# which both hides a live guest from the watchdog and loses the last
+# lines at power-off.
 tb_bochs_prepare() {
 	local initrd=$1 dir=$2 kver iso
 	kver=$(tb_kver)
@@ -345,7 +348,7 @@ tb_bochs_prepare() {
 	vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 	ata0-master: type=cdrom, path=$dir/l1.iso, status=inserted
 	boot: cdrom
-	com1: enabled=1, mode=file, dev=$dir/serial
+	com1: enabled=1, mode=socket-client, dev=localhost:$TB_BOCHS_PORT
 	display_library: term
 	log: $dir/bochs.log
 	debug: action=ignore
@@ -357,6 +360,20 @@ tb_bochs_prepare() {
 	echo c >"$dir/dbg.rc"
 }
 
+# tb_wait_listen PORT: waits up to 5 s for a TCP listener on PORT.
+tb_wait_listen() {
+	local hex i
+	hex=$(printf '%04X' "$1")
+	for i in $(seq 50); do
+		if grep -q -E "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]+ 0A " \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 # tb_boot INITRD LOG LIMIT: boots the $TB_MACHINE machine with Debian's
 # kernel and INITRD, serial console to LOG, stopped after LIMIT seconds,
 # or after TB_IDLE_TIMEOUT seconds without console output.  Sets
@@ -365,7 +382,7 @@ tb_bochs_prepare() {
 # end marker): Bochs exits with status 1 on the guest's power-off.
 tb_boot() {
 	local initrd=$1 log=$2 limit=$3 kver pid t0 now last size lastsize=-1
-	local stalled=0 rc=0 next_note dir console
+	local stalled=0 rc=0 next_note dir console listener
 	kver=$(tb_kver)
 	: >"$log"
 	if [ "$TB_MACHINE" = intel ]; then
@@ -373,9 +390,15 @@ tb_boot() {
 		dir=$log.bochs
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		tb_bochs_prepare "$initrd" "$dir"
 		console=$dir/serial
 		: >"$console"
+		# The console's listener: busybox nc, its input held open.
+		TB_BOCHS_PORT=$((20000 + ($$ + RANDOM) % 20000))
+		tb_bochs_prepare "$initrd" "$dir"
+		(sleep "$limit" | /bin/busybox nc -l -p "$TB_BOCHS_PORT" >"$console") &
+		listener=$!
+		tb_wait_listen "$TB_BOCHS_PORT" ||
+			tb_die "cannot listen on port $TB_BOCHS_PORT for the Bochs console (busybox nc)"
 		t0=$(date +%s)
 		timeout -k 10 "$limit" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg.rc" \
 			</dev/null >"$dir/bochs.out" 2>&1 &
@@ -414,7 +437,14 @@ tb_boot() {
 		fi
 	done
 	wait "$pid" || rc=$?
-	[ "$console" = "$log" ] || cp "$console" "$log"
+	if [ "$console" != "$log" ]; then
+		# The listener ends when Bochs closes the socket.
+		sleep 1
+		pkill -P "$listener" 2>/dev/null || true
+		kill "$listener" 2>/dev/null || true
+		wait "$listener" 2>/dev/null || true
+		cp "$console" "$log"
+	fi
 	TB_BOOT_SECS=$(($(date +%s) - t0))
 	if [ $stalled = 1 ]; then
 		TB_BOOT_STATUS=stalled
