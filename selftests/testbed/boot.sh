@@ -19,7 +19,8 @@
 # bzImage (cached in build/testbed/cache).  Environment: TB_REF=0 skips the
 # reference, BOOT_TIMEOUT (seconds per guest run inside, default 90),
 # BOOT_PROG_TIMEOUT (seconds per device, default 360).
-# Logs: build/testbed/boot.log (console), boot.results.
+# Logs: build/testbed/boot-console.log (the console; check.sh keeps this
+# script's own output in boot.log), boot.results.
 set -euo pipefail
 . "$(dirname "$0")/testbed-lib.sh"
 
@@ -120,13 +121,13 @@ bt_env="BOOT_INITRD=/boot-test/guest.gz BOOT_TIMEOUT=${BOOT_TIMEOUT:-90} $pvh_en
 tb_initrd "$TB_OUT/boot.initrd.gz" "$TB_OUT/boot.init" "${files[@]}"
 
 limit=$((120 + TB_PROG_TIMEOUT * (${TB_REF:-1} != 0 ? 2 : 1)))
-tb_boot "$TB_OUT/boot.initrd.gz" "$TB_OUT/boot.log" "$limit"
-tb_parse "$TB_OUT/boot.log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$TB_OUT/boot.results"
+tb_boot "$TB_OUT/boot.initrd.gz" "$TB_OUT/boot-console.log" "$limit"
+tb_parse "$TB_OUT/boot-console.log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$TB_OUT/boot.results"
 if [ "${TB_REF:-1}" != 0 ]; then
-	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot.log" \
-		"$TB_OUT/boot.results" kvm_amd "$TB_OUT/boot.log"
+	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot-console.log" \
+		"$TB_OUT/boot.results" kvm_amd "$TB_OUT/boot-console.log"
 else
-	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot.log"
+	tb_summary "$TB_OUT/boot.results" vireo "$TB_OUT/boot-console.log"
 fi
 # The boot_test.sh lines of each device ("# /dev/vireo: 17s, ..."), for
 # the times and the monitor's last words.
@@ -134,7 +135,7 @@ for dev in vireo kvm_amd; do
 	tb_output "$TB_OUT/boot.results" "$dev" boot_test | grep -E '^# /dev/' |
 		sed "s/^# /#      $dev: /" || true
 done
-say "the emulated machine ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), $(($(date +%s) - t_start))s in all; log: $TB_OUT/boot.log"
+say "the emulated machine ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), $(($(date +%s) - t_start))s in all; log: $TB_OUT/boot-console.log"
 [ "${TB_SKIPPED:-0}" = 0 ] || say "$TB_SKIPPED skipped"
 echo "boot: $TB_PASSED passed, $TB_FAILED failed"
 [ "$TB_FAILED" = 0 ]
