@@ -96,6 +96,37 @@ static void add_entry(u32 function, u32 index, u32 flags)
 	}
 }
 
+/* Where each XSAVE component ends in the standard format, from the host. */
+static u32 xfeature_end[64];
+
+static void read_xfeature_ends(void)
+{
+	u32 size, offset, ecx, edx;
+	int i;
+
+	for (i = 2; i < 63; i++) {
+		if (!(vireo_host_xcr0 & (1ULL << i)))
+			continue;
+		cpuid_count(0xd, i, &size, &offset, &ecx, &edx);
+		xfeature_end[i] = offset + size;
+	}
+}
+
+/*
+ * The size of an XSAVE area holding the components in xcr0: the legacy
+ * region and header (576 bytes), or the end of the last component.
+ */
+static u32 xsave_size(u64 xcr0)
+{
+	u32 size = 512 + 64;
+	int i;
+
+	for (i = 2; i < 63; i++)
+		if (xcr0 & (1ULL << i))
+			size = max(size, xfeature_end[i]);
+	return size;
+}
+
 static void add_xsave_leaves(void)
 {
 	u64 xcr0 = vireo_host_xcr0 & GUEST_XCR0_ALLOWED;
@@ -106,6 +137,14 @@ static void add_xsave_leaves(void)
 	e = &supported[supported_nent - 1];
 	e->eax = (u32)xcr0;
 	e->edx = (u32)(xcr0 >> 32);
+	/*
+	 * Sizes for what is offered, not for all the host has: ECX for
+	 * every offered component, EBX for x87 and SSE (the guest's XCR0
+	 * at reset; the CPUID exit gives it for the XCR0 of the moment).
+	 */
+	read_xfeature_ends();
+	e->ecx = xsave_size(xcr0);
+	e->ebx = xsave_size(XFEATURE_MASK_FP | XFEATURE_MASK_SSE);
 	add_entry(0xd, 1, VIREO_CPUID_FLAG_SIGNIFICANT_INDEX);
 	e = &supported[supported_nent - 1];
 	e->eax &= B(0) | B(1) | B(2);	/* XSAVEOPT, XSAVEC, XGETBV1 */
@@ -265,6 +304,9 @@ int vireo_handle_cpuid(struct vireo_vcpu *vcpu)
 		if (vireo_vendor->get_cr4(vcpu) & X86_CR4_OSXSAVE)
 			ecx |= B(27);
 	}
+	/* 0xD.0 EBX: the XSAVE area size for the guest's current XCR0. */
+	if (function == 0xd && index == 0 && e)
+		ebx = xsave_size(vcpu->xcr0);
 	g[VIREO_RAX] = eax;
 	g[VIREO_RBX] = ebx;
 	g[VIREO_RCX] = ecx;

@@ -64,6 +64,51 @@ TEST(vcpu_mmap_size)
 	close(dev);
 }
 
+static const struct vireo_cpuid_entry2 *find_leaf(const struct vireo_cpuid2 *c,
+						   uint32_t function,
+						   uint32_t index)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function &&
+		    c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+/*
+ * Leaf 0xD: the XSAVE area sizes must be those of the components offered
+ * (EAX/EDX), not of everything the host has: ECX is where the last
+ * offered component ends (subleaf i: size in EAX, offset in EBX), and
+ * EBX, for x87 and SSE alone at reset, is at most that.  A guest kernel
+ * checks these and stops using XSAVE when they disagree.
+ */
+static void xsave_sizes_match_features(struct __test_metadata *_metadata,
+				       const struct vireo_cpuid2 *c)
+{
+	const struct vireo_cpuid_entry2 *d = find_leaf(c, 0xd, 0), *f;
+	uint64_t offered;
+	uint32_t end = 576;
+	int i;
+
+	if (!d)
+		return;
+	offered = d->eax | (uint64_t)d->edx << 32;
+	for (i = 2; i < 63; i++) {
+		if (!(offered & (1ULL << i)))
+			continue;
+		f = find_leaf(c, 0xd, i);
+		ASSERT_NE(NULL, f) TH_LOG("no subleaf 0xd.%d", i);
+		if (f->ebx + f->eax > end)
+			end = f->ebx + f->eax;
+	}
+	EXPECT_EQ(end, d->ecx) TH_LOG("offered XCR0 %#llx",
+				      (unsigned long long)offered);
+	EXPECT_LE(576, d->ebx);
+	EXPECT_GE(d->ecx, d->ebx);
+}
+
 TEST(supported_cpuid)
 {
 	int dev = vm_open_device();
@@ -84,6 +129,7 @@ TEST(supported_cpuid)
 	}
 	ASSERT_TRUE(leaf0);
 	ASSERT_TRUE(hv);
+	xsave_sizes_match_features(_metadata, c);
 	ASSERT_EQ(-1, ioctl(dev, VIREO_GET_SUPPORTED_CPUID, &small));
 	ASSERT_EQ(E2BIG, errno);
 	free(c);
