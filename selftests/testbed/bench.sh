@@ -7,6 +7,7 @@
 # ("name value" lines, e.g. cpuid_exit_ns) side by side with the ratio
 # vireo/kvm_amd.  Then the same in the VT-x testbed (Bochs) against
 # Debian's kvm_intel, with fewer iterations (TB_VMX=0 leaves it out).
+# Last, bench-boot.sh: the time to the guest's init.
 # No thresholds: in an emulator the figures measure the emulator as much
 # as the hypervisor; compare them with each other only.
 set -euo pipefail
@@ -85,4 +86,8 @@ if [ "${TB_VMX:-1}" != 0 ]; then
 	say "VT-x: Debian $KVER in Bochs (corei7_haswell_4770), exit_bench on vireo, then on kvm_intel"
 	bench_machine intel kvm_intel 2000 "${TB_VMX_MAX:-1800}"
 fi
+echo
+# Time from `vireo run` to the guest's /init: vireo on vireo.ko, vireo on
+# kvm_amd, Debian's QEMU (microvm) on kvm_amd, in one QEMU boot.
+"$TB_DIR/bench-boot.sh" || status=1
 exit "$status"
