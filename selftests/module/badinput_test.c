@@ -467,7 +467,7 @@ static int count_fds(void)
 }
 
 #define CLOSE_WARMUP 5
-#define CLOSE_CYCLES 25
+#define CLOSE_CYCLES 25		/* $VIREO_CLOSE_CYCLES to change */
 /*
  * 25 VMs with 2 MiB of touched guest memory each: leaked guests would
  * cost 50 MiB.  Up to 4.3 MiB of noise was seen with kvm_amd under TCG;
@@ -485,11 +485,13 @@ static int count_fds(void)
  */
 TEST_F(close_order, cycles)
 {
+	const char *env = getenv("VIREO_CLOSE_CYCLES");
+	int cycles = env ? atoi(env) : CLOSE_CYCLES;
 	long before = 0, after;
 	int fds = count_fds();
 	int c, i, vms;
 
-	for (c = -CLOSE_WARMUP; c < CLOSE_CYCLES; c++) {
+	for (c = -CLOSE_WARMUP; c < cycles; c++) {
 		struct vm vm;
 		struct vireo_regs r = { .rflags = 2, .rip = CODE_GPA,
 					.rsp = STACK_TOP, .rdi = 3 << 20 };

@@ -147,13 +147,36 @@ fi
 vmx_ref=/dev/null
 vmx_ref_log=
 if [ "${TB_VMX:-1}" != 0 ] && [ $module_ok = 1 ] && [ ${#progs[@]} -gt 0 ]; then
-	export TB_PROG_ENV="VIREO_CYCLES=${TB_VMX_CYCLES:-10}"
+	export TB_PROG_ENV="VIREO_CYCLES=${TB_VMX_CYCLES:-10} VIREO_CLOSE_CYCLES=${TB_VMX_CYCLES:-10}"
 	note "VT-x testbed (Bochs) with vireo.ko: ${progs[*]##*/}"
 	TB_MACHINE=intel TB_IDLE_TIMEOUT=${TB_VMX_IDLE:-600} \
 		tb_suite vireo check-vmx 0 "${TB_VMX_MAX:-1800}" "${progs[@]}"
 	vmx_results=$TB_RESULTS
 	vmx_log=$TB_LOG
 	note "  guest ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), log: $vmx_log"
+	# The Bochs guest's console sometimes goes silent for good while a
+	# VMX guest churns (testing.md, "Known problems").  Once, and saying
+	# so, the programs that did not finish run again in a second boot;
+	# a second silence counts as the failure it is.
+	if [ "$TB_BOOT_STATUS" = stalled ]; then
+		finished=$(awk -F '\t' '$1 == "E" && $2 == "vireo" { print $3 }' "$vmx_results")
+		rest=()
+		for p in "${progs[@]}"; do
+			grep -qx "$(basename "$p")" <<<"$finished" || rest+=("$p")
+		done
+		note "  the Bochs console went silent during $(tb_current "$vmx_log"); once more, in a new boot: ${rest[*]##*/}"
+		TB_MACHINE=intel TB_IDLE_TIMEOUT=${TB_VMX_IDLE:-600} \
+			tb_suite vireo check-vmx-again 0 "${TB_VMX_MAX:-1800}" "${rest[@]}"
+		note "  guest ran ${TB_BOOT_SECS}s ($TB_BOOT_STATUS), log: $TB_LOG"
+		# The finished programs' records from the first boot, then all
+		# of the second.
+		awk -F '\t' -v fin="$finished" '
+		BEGIN { n = split(fin, f, "\n"); for (i = 1; i <= n; i++) ok[f[i]] = 1 }
+		NR == FNR { if ($3 in ok) print; next }
+		{ print }' "$vmx_results" "$TB_RESULTS" >"$TB_OUT/check-vmx.merged"
+		vmx_results=$TB_OUT/check-vmx.merged
+		vmx_log="$vmx_log and $TB_LOG"
+	fi
 	if [ "${TB_VMX_REF:-0}" = 1 ]; then
 		note "reference: the same programs on Debian's kvm_intel (not counted)"
 		TB_MACHINE=intel TB_IDLE_TIMEOUT=${TB_VMX_IDLE:-600} \
