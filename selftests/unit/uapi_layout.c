@@ -95,6 +95,18 @@ static void check_memory_region(void)
 	report("vireo_memory_region == kvm_userspace_memory_region");
 }
 
+static void check_ioeventfd(void)
+{
+	SAME_SIZE(vireo_ioeventfd, kvm_ioeventfd);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, datamatch);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, addr);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, len);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, fd);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, flags);
+	SAME_FIELD(vireo_ioeventfd, kvm_ioeventfd, pad);
+	report("vireo_ioeventfd == kvm_ioeventfd");
+}
+
 static void check_regs(void)
 {
 	SAME_SIZE(vireo_regs, kvm_regs);
@@ -328,6 +340,7 @@ static void check_ioctls(void)
 	SAME_CONST(CREATE_VCPU);
 	SAME_CONST(SET_USER_MEMORY_REGION);
 	SAME_CONST(SET_TSS_ADDR);
+	SAME_CONST(IOEVENTFD);
 	SAME_CONST(RUN);
 	SAME_CONST(GET_REGS);
 	SAME_CONST(SET_REGS);
@@ -395,12 +408,18 @@ static void check_caps_and_flags(void)
 	SAME_CONST(CAP_XCRS);
 	SAME_CONST(CAP_MAX_VCPUS);
 	SAME_CONST(CAP_READONLY_MEM);
+	SAME_CONST(CAP_IOEVENTFD_NO_LENGTH);
+	SAME_CONST(CAP_IOEVENTFD_ANY_LENGTH);
 	SAME_CONST(CAP_IMMEDIATE_EXIT);
 	SAME_CONST(CAP_MAX_VCPU_ID);
 	report("capability numbers equal KVM's");
 
 	SAME_CONST(MEM_LOG_DIRTY_PAGES);
 	SAME_CONST(MEM_READONLY);
+	SAME_CONST(IOEVENTFD_FLAG_DATAMATCH);
+	SAME_CONST(IOEVENTFD_FLAG_PIO);
+	SAME_CONST(IOEVENTFD_FLAG_DEASSIGN);
+	SAME_CONST(IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY);
 	/* KVM's header spells this one "SIGNIFCANT". */
 	_Static_assert(VIREO_CPUID_FLAG_SIGNIFICANT_INDEX ==
 		       KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
@@ -416,6 +435,7 @@ static void check_caps_and_flags(void)
 void test_uapi_layout(void)
 {
 	check_memory_region();
+	check_ioeventfd();
 	check_regs();
 	check_segment_dtable();
 	check_sregs();

@@ -38,6 +38,31 @@ struct vireo_memory_region {
 	__u64 userspace_addr;
 };
 
+/* ---- ioeventfd ------------------------------------------------------- */
+
+/* Flags of struct vireo_ioeventfd. */
+#define VIREO_IOEVENTFD_FLAG_DATAMATCH (1U << 0) /* only when data == datamatch */
+#define VIREO_IOEVENTFD_FLAG_PIO (1U << 1)       /* a port, not an MMIO address */
+#define VIREO_IOEVENTFD_FLAG_DEASSIGN (1U << 2)  /* remove the registration */
+/* s390 only: -EINVAL here (KVM on x86 accepts it; nothing ever fires). */
+#define VIREO_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY (1U << 3)
+
+/*
+ * A guest write of len bytes to addr (a port with FLAG_PIO, else a
+ * guest-physical MMIO address), and with FLAG_DATAMATCH only one whose
+ * value is datamatch, signals the eventfd fd and completes in the kernel
+ * without an exit to userspace.  len is 1, 2, 4 or 8, or 0 for a write
+ * of any length (no DATAMATCH then).  pad is ignored.
+ */
+struct vireo_ioeventfd {
+	__u64 datamatch;
+	__u64 addr;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;
+	__u8 pad[36];
+};
+
 /* ---- Register state -------------------------------------------------- */
 
 struct vireo_regs {
@@ -325,6 +350,8 @@ struct vireo_run {
 #define VIREO_CAP_XCRS 56
 #define VIREO_CAP_MAX_VCPUS 66
 #define VIREO_CAP_READONLY_MEM 81
+#define VIREO_CAP_IOEVENTFD_NO_LENGTH 100
+#define VIREO_CAP_IOEVENTFD_ANY_LENGTH 122
 #define VIREO_CAP_IMMEDIATE_EXIT 136
 #define VIREO_CAP_MAX_VCPU_ID 128
 
@@ -347,6 +374,7 @@ struct vireo_run {
 #define VIREO_SET_USER_MEMORY_REGION \
 	_IOW(VIREO_IOCTL_TYPE, 0x46, struct vireo_memory_region)
 #define VIREO_SET_TSS_ADDR _IO(VIREO_IOCTL_TYPE, 0x47)
+#define VIREO_IOEVENTFD _IOW(VIREO_IOCTL_TYPE, 0x79, struct vireo_ioeventfd)
 
 /* On a vCPU fd */
 #define VIREO_RUN _IO(VIREO_IOCTL_TYPE, 0x80)
