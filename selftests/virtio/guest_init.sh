@@ -142,7 +142,9 @@ net_checks() {
 # distribution initramfs does, with /proc, /sys, /dev moved along.
 root_on_vda() {
 	wait_for /dev/vda || { echo "$M no /dev/vda"; return 1; }
-	mount -t ext4 /dev/vda /mnt || { echo "$M cannot mount /dev/vda"; return 1; }
+	# A disk given read-only (bench) is mounted read-only.
+	mount -t ext4 /dev/vda /mnt 2>/dev/null || mount -t ext4 -o ro /dev/vda /mnt ||
+		{ echo "$M cannot mount /dev/vda"; return 1; }
 	mkdir -p /mnt/proc /mnt/sys /mnt/dev /mnt/tmp
 	mount --move /proc /mnt/proc
 	mount --move /sys /mnt/sys
