@@ -10,6 +10,8 @@
 #      reference, printed beside each result and never counted;
 #   5. boots it once more for the monitor's boot tests (boot.sh: the
 #      stock kernel booted by build/vireo on vireo.ko, and on kvm_amd);
+#   5b. boots it once more for the virtio devices (virtio.sh: disks, ext4,
+#      read-only disk, entropy, hvc0, TAP network; TB_VIRTIO=0 skips it);
 #   6. boots the VT-x testbed (Bochs) with vireo.ko and runs the same
 #      programs there (counted; with TB_VMX_REF=1 also a kvm_intel boot).
 # Every result line names the vendor it came from ("svm", "vmx").
@@ -136,6 +138,10 @@ fi
 if [ "${TB_BOOT:-1}" != 0 ] && [ $module_ok = 1 ]; then
 	note "monitor boot tests (selftests/testbed/boot.sh, QEMU TCG)"
 	host_suite boot "$TB_DIR/boot.sh"
+fi
+if [ "${TB_VIRTIO:-1}" != 0 ] && [ $module_ok = 1 ]; then
+	note "virtio devices (selftests/testbed/virtio.sh, QEMU TCG)"
+	host_suite virtio "$TB_DIR/virtio.sh"
 fi
 
 # The VT-x machine (Bochs): the same programs on vireo.ko.  Bochs is some

@@ -21,8 +21,12 @@ qemu_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio gzip coreutils)
 # kernel and initramfs go on a GRUB CD image made by grub-mkrescue.
 bochs_pkgs=(bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools)
 
+# The virtio cases and benchmark: ext4 images made with mke2fs -d and read
+# back with debugfs; fio and iperf3 run in the nested guest.
+virtio_pkgs=(e2fsprogs fio iperf3)
+
 want=("${build_pkgs[@]}" "${unit_pkgs[@]}" "${selftest_pkgs[@]}"
-      "${qemu_pkgs[@]}" "${bochs_pkgs[@]}")
+      "${qemu_pkgs[@]}" "${bochs_pkgs[@]}" "${virtio_pkgs[@]}")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: this is not a Debian system (no dpkg-query); install by hand: ${want[*]}" >&2

@@ -80,7 +80,7 @@ vt_test_images() {
 	src=$(mktemp -d "${TMPDIR:-/tmp}/vt-ext4.XXXXXX")
 	echo "written by the host" >"$src/from-host.txt"
 	rm -f "$dir/ext4.img"
-	mke2fs -q -F -t ext4 -L vireo-test -d "$src" "$dir/ext4.img" 16M ||
+	mke2fs -q -F -t ext4 -L vireo-test -d "$src" "$dir/ext4.img" 16M >/dev/null ||
 		tb_die "mke2fs -d failed for $dir/ext4.img"
 	rm -rf "$src"
 	head -c 4M /dev/urandom >"$dir/pattern.img"
@@ -113,6 +113,6 @@ vt_root_image() {
 		cp "$src" "$dir$dest"
 	done
 	rm -f "$out"
-	mke2fs -q -F -t ext4 -L vireo-root -d "$dir" "$out" "$size" ||
+	mke2fs -q -F -t ext4 -L vireo-root -d "$dir" "$out" "$size" >/dev/null ||
 		tb_die "mke2fs -d failed for $out"
 }
