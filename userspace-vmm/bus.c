@@ -75,6 +75,24 @@ int bus_register(struct bus *bus, enum bus_space space, uint64_t base,
 	return 0;
 }
 
+int bus_unregister(struct bus *bus, enum bus_space space, uint64_t base,
+		   struct vmm_device *dev)
+{
+	struct bus_range *r;
+	size_t n, pos;
+
+	if (space >= BUS_NR_SPACES)
+		return -EINVAL;
+	r = bus->ranges[space];
+	n = bus->count[space];
+	pos = bus_upper_bound(r, n, base);
+	if (pos == 0 || r[pos - 1].base != base || r[pos - 1].dev != dev)
+		return -ENOENT;
+	memmove(&r[pos - 1], &r[pos], (n - pos) * sizeof(*r));
+	bus->count[space] = n - 1;
+	return 0;
+}
+
 static const struct bus_range *bus_find(const struct bus *bus,
 					enum bus_space space, uint64_t addr)
 {

@@ -50,6 +50,9 @@ void bus_destroy(struct bus *bus);
 /* Returns 0, -EEXIST for an overlapping range, -ENOMEM or -EINVAL. */
 int bus_register(struct bus *bus, enum bus_space space, uint64_t base,
 		 uint64_t len, struct vmm_device *dev);
+/* Removes the range that starts at base and belongs to dev; -ENOENT if none. */
+int bus_unregister(struct bus *bus, enum bus_space space, uint64_t base,
+		   struct vmm_device *dev);
 /*
  * Dispatch one access.  Returns false when no device answers: reads then
  * return all ones, writes are dropped, as on a PC with nothing there.

@@ -11,6 +11,7 @@
 #ifndef VIREO_VMM_H
 #define VIREO_VMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bus.h"
@@ -46,6 +47,15 @@ struct vmm_ctx {
 		     const char *how);
 	/* An interrupt may have become deliverable: wake the vCPU. */
 	void (*kick)(struct vmm_ctx *ctx);
+	/*
+	 * Have the hypervisor signal eventfd fd on a guest write of len
+	 * bytes to MMIO address addr (KVM_IOEVENTFD), or stop doing so.
+	 * Returns 0, or -errno (-EOPNOTSUPP when the hypervisor has no
+	 * ioeventfd: the device then sees the write on the bus).  May be
+	 * NULL.
+	 */
+	int (*ioeventfd)(struct vmm_ctx *ctx, uint64_t addr, unsigned int len,
+			 int fd, bool assign);
 	/* The guest console. */
 	int console_in, console_out;
 	void *owner;			/* the monitor's own state */
