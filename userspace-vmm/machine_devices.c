@@ -3,8 +3,10 @@
  * The one place the machine's devices are created, wired to the PIC and
  * destroyed: the PC's legacy set behind the devices/ constructors.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "devices/acpi.h"
 #include "devices/i8042.h"
@@ -14,9 +16,24 @@
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "virtio_devices.h"
+#include "virtio_pci.h"
 #include "vm.h"
 
 #define PIT_IRQ 0
+
+/*
+ * Each virtio function gets its own PIC line (the PIC has no line
+ * sharing), from the ones no legacy device of this machine uses, and
+ * its BAR in the PCI hole, inside the root bridge's window.
+ */
+static const uint8_t virtio_irqs[VM_MAX_VIRTIO] = { 10, 11, 5, 15, 14, 7, 6, 3 };
+#define VIRTIO_BAR_BASE	ACPI_PCI_MMIO_BASE
+
+struct machine_virtio {
+	struct virtio_dev *vdev;
+	struct virtio_pci *pci;
+};
 
 struct machine_devices {
 	struct pic *pic;
@@ -27,6 +44,8 @@ struct machine_devices {
 	struct pci_host *pci;
 	struct acpi_pm *pm;
 	struct legacy_ports *legacy;
+	struct machine_virtio virtio[VM_MAX_VIRTIO];
+	int nr_virtio;
 };
 
 static bool machine_pic_pending(struct machine *m)
@@ -41,6 +60,65 @@ static int machine_pic_ack(struct machine *m)
 	struct machine_devices *d = m->devices;
 
 	return pic_acknowledge(d->pic);
+}
+
+/* Puts a virtio device on the PCI bus and starts its I/O thread. */
+static int machine_add_virtio(struct machine *m, struct virtio_dev *vdev,
+			      struct acpi_config *acpi, char *err,
+			      size_t errlen)
+{
+	struct machine_devices *d = m->devices;
+	struct machine_virtio *mv = &d->virtio[d->nr_virtio];
+	int i = d->nr_virtio;
+
+	if (!vdev) {
+		snprintf(err, errlen, "cannot create a virtio device (out of memory or file descriptors)");
+		return -1;
+	}
+	mv->vdev = vdev;
+	d->nr_virtio++;
+	mv->pci = virtio_pci_create(&m->ctx, d->pci, vdev, vdev->ops->pci_class,
+				    VIRTIO_BAR_BASE + (uint64_t)i * VIRTIO_PCI_BAR_SIZE,
+				    virtio_irqs[i]);
+	if (!mv->pci || virtio_dev_start(vdev)) {
+		snprintf(err, errlen, "cannot put %s on the PCI bus: %s",
+			 vdev->ops->type, strerror(errno));
+		return -1;
+	}
+	acpi->pci_routes[acpi->nr_pci_routes++] = (struct acpi_pci_route){
+		.slot = (uint8_t)virtio_pci_slot(mv->pci), .irq = virtio_irqs[i],
+	};
+	return 0;
+}
+
+static int machine_create_virtio(struct machine *m, struct acpi_config *acpi,
+				 char *err, size_t errlen)
+{
+	const struct machine_config *cfg = &m->cfg;
+	int n = cfg->nr_disks + cfg->rng + (cfg->console == CONSOLE_VIRTIO);
+
+	if (n > VM_MAX_VIRTIO) {
+		snprintf(err, errlen, "at most %d virtio devices (--disk, --rng, --console virtio) fit; give fewer",
+			 VM_MAX_VIRTIO);
+		return -1;
+	}
+	if (cfg->console == CONSOLE_VIRTIO &&
+	    machine_add_virtio(m, virtio_console_create(&m->gm, m->ctx.console_in,
+							 m->ctx.console_out),
+			       acpi, err, errlen))
+		return -1;
+	for (int i = 0; i < cfg->nr_disks; i++) {
+		struct virtio_dev *blk = virtio_blk_create(&m->gm, cfg->disks[i].path,
+							   cfg->disks[i].read_only,
+							   err, errlen);
+
+		if (!blk || machine_add_virtio(m, blk, acpi, err, errlen))
+			return -1;
+	}
+	if (cfg->rng && machine_add_virtio(m, virtio_rng_create(&m->gm), acpi,
+					   err, errlen))
+		return -1;
+	return 0;
 }
 
 int machine_create_devices(struct machine *m, char *err, size_t errlen)
@@ -68,10 +146,12 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 	what = "the CMOS clock";
 	if (!(d->rtc = rtc_create(&m->ctx, m->low_size, m->high_size)))
 		goto fail;
+	/* With the console on virtio, COM1 only prints (early messages). */
 	what = "the serial console";
 	if (!(d->com1 = serial_create(&m->ctx, SERIAL_COM1_BASE,
-				      SERIAL_COM1_IRQ, m->ctx.console_in,
-				      m->ctx.console_out)))
+				      SERIAL_COM1_IRQ,
+				      m->cfg.console == CONSOLE_VIRTIO ? -1 :
+				      m->ctx.console_in, m->ctx.console_out)))
 		goto fail;
 	what = "the i8042 keyboard controller";
 	if (!(d->kbc = i8042_create(&m->ctx)))
@@ -86,8 +166,10 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 	if (!(d->legacy = legacy_ports_create(&m->ctx)))
 		goto fail;
 
-	/* The tables go in the BIOS area, which the e820 map reserves. */
 	acpi_config_default(&acpi);
+	if (machine_create_virtio(m, &acpi, err, errlen))
+		return -1;
+	/* The tables go in the BIOS area, which the e820 map reserves. */
 	if (acpi_build(&acpi, m->mem, m->low_size, &m->rsdp)) {
 		snprintf(err, errlen, "cannot write the ACPI tables; give more --mem");
 		return -1;
@@ -105,6 +187,13 @@ void machine_destroy_devices(struct machine *m)
 
 	if (!d)
 		return;
+	/* The I/O threads first: they may still signal their transport. */
+	for (int i = 0; i < d->nr_virtio; i++)
+		virtio_dev_stop(d->virtio[i].vdev);
+	for (int i = 0; i < d->nr_virtio; i++) {
+		virtio_pci_destroy(d->virtio[i].pci);
+		virtio_device_destroy(d->virtio[i].vdev);
+	}
 	if (d->legacy)
 		legacy_ports_destroy(d->legacy);
 	if (d->pm)

@@ -22,6 +22,8 @@
 #define DEFAULT_DEVICE	"/dev/vireo"
 #define DEFAULT_MEM	(512ULL << 20)
 #define DEFAULT_CMDLINE	"console=ttyS0"
+/* With --console virtio: early messages on COM1, then hvc0 as /dev/console. */
+#define VIRTIO_CMDLINE	"console=ttyS0 console=hvc0"
 #define MIN_MEM		(32ULL << 20)
 #define MAX_MEM		(1ULL << 40)
 #define MAX_CPUS	1
@@ -61,6 +63,14 @@ static const char run_usage[] =
 	"  -d, --device PATH    the hypervisor device (default: " DEFAULT_DEVICE
 	";\n"
 	"                       /dev/kvm works the same way)\n"
+	"      --disk PATH[,ro] a raw disk image as a virtio-blk disk (/dev/vda,\n"
+	"                       vdb, ... in order); ,ro or an image that cannot\n"
+	"                       be written makes it read-only; repeatable\n"
+	"      --rng            a virtio-rng device fed from getrandom()\n"
+	"      --console KIND   serial (default): stdin/stdout are COM1 (ttyS0);\n"
+	"                       virtio: stdin/stdout are a virtio console (hvc0),\n"
+	"                       COM1 only prints (default command line then\n"
+	"                       \"" VIRTIO_CMDLINE "\")\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off or reboots, 1 when it\n"
@@ -149,11 +159,40 @@ struct run_opts {
 	const char *kernel, *initrd, *cmdline, *device;
 	uint64_t mem;
 	int cpus;
+	struct machine_disk disks[VM_MAX_VIRTIO];
+	int nr_disks;
+	bool rng;
+	enum machine_console console;
 };
+
+/* --disk PATH[,ro]: the path is checked for reading here, at once. */
+static void parse_disk(char *arg, struct run_opts *o)
+{
+	char *comma = strrchr(arg, ',');
+	struct machine_disk *disk;
+
+	if (o->nr_disks == VM_MAX_VIRTIO)
+		die_usage("--disk given more than %d times; use fewer disks",
+			  VM_MAX_VIRTIO);
+	disk = &o->disks[o->nr_disks++];
+	*disk = (struct machine_disk){ .path = arg };
+	if (comma && !strcmp(comma, ",ro")) {
+		*comma = '\0';
+		disk->read_only = true;
+	} else if (comma && !strchr(comma, '/')) {
+		die_usage("--disk %s: unknown flag '%s'; write --disk PATH or --disk PATH,ro",
+			  arg, comma + 1);
+	}
+	if (!*disk->path)
+		die_usage("--disk needs a path; write --disk PATH[,ro]");
+	if (access(disk->path, R_OK))
+		die_usage("cannot read disk image %s: %s; check the --disk path",
+			  disk->path, strerror(errno));
+}
 
 static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_CPUS = 256 };
+	enum { OPT_CPUS = 256, OPT_DISK, OPT_RNG, OPT_CONSOLE };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -161,6 +200,9 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "device", required_argument, NULL, 'd' },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,8 +210,7 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 	long n;
 	int c;
 
-	*o = (struct run_opts){ .cmdline = DEFAULT_CMDLINE,
-				.device = DEFAULT_DEVICE,
+	*o = (struct run_opts){ .device = DEFAULT_DEVICE,
 				.mem = DEFAULT_MEM, .cpus = 1 };
 	opterr = 0;
 	optind = 1;
@@ -198,6 +239,21 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 					  n);
 			o->cpus = (int)n;
 			break;
+		case OPT_DISK:
+			parse_disk(optarg, o);
+			break;
+		case OPT_RNG:
+			o->rng = true;
+			break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "virtio"))
+				o->console = CONSOLE_VIRTIO;
+			else if (!strcmp(optarg, "serial"))
+				o->console = CONSOLE_SERIAL;
+			else
+				die_usage("--console %s is not a console; use --console serial or --console virtio",
+					  optarg);
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			exit(0);
@@ -214,6 +270,9 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 			  argv[optind]);
 	if (!o->kernel)
 		die_usage("no kernel given; pass --kernel PATH (see vireo run --help)");
+	if (!o->cmdline)
+		o->cmdline = o->console == CONSOLE_VIRTIO ? VIRTIO_CMDLINE :
+							    DEFAULT_CMDLINE;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -243,7 +302,9 @@ static int cmd_run(int argc, char **argv)
 			  o.initrd, initrd_size >> 20);
 
 	mcfg = (struct machine_config){ .device = o.device, .mem_size = o.mem,
-					.cpus = o.cpus };
+					.cpus = o.cpus, .nr_disks = o.nr_disks,
+					.rng = o.rng, .console = o.console };
+	memcpy(mcfg.disks, o.disks, sizeof(o.disks));
 	if (machine_open(&m, &mcfg, err, sizeof(err)))
 		die_usage("%s", err);
 

@@ -16,6 +16,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "ioeventfd.h"
 #include "vm.h"
 
 #define VM_TSS_ADDR	0xfffbd000ULL	/* three pages in the hole, for VT-x */
@@ -70,6 +71,16 @@ static void machine_ctx_kick(struct vmm_ctx *ctx)
 		vcpu_kick(&m->vcpus[i]);
 }
 
+static int machine_ctx_ioeventfd(struct vmm_ctx *ctx, uint64_t addr,
+				 unsigned int len, int fd, bool assign)
+{
+	struct machine *m = ctx->owner;
+
+	if (!m->has_ioeventfd)
+		return -EOPNOTSUPP;
+	return vm_ioeventfd(m->vm_fd, addr, len, fd, assign);
+}
+
 static int machine_open_device(struct machine *m, char *err, size_t errlen)
 {
 	const char *dev = m->cfg.device;
@@ -119,6 +130,9 @@ static int machine_open_device(struct machine *m, char *err, size_t errlen)
 		return -1;
 	}
 	ioctl(m->vm_fd, VIREO_SET_TSS_ADDR, VM_TSS_ADDR);
+	/* VIREO_NO_IOEVENTFD=1 forces the notify writes through the bus. */
+	m->has_ioeventfd = vm_has_ioeventfd(m->vm_fd) &&
+			   !getenv("VIREO_NO_IOEVENTFD");
 	m->run_size = (size_t)ioctl(m->dev_fd, VIREO_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)m->run_size < (long)sizeof(struct vireo_run)) {
 		snprintf(err, errlen, "%s gives a bad vCPU mapping size", dev);
@@ -245,6 +259,7 @@ int machine_open(struct machine *m, const struct machine_config *cfg,
 		.mem_size = m->mem_size,
 		.stop = machine_ctx_stop,
 		.kick = machine_ctx_kick,
+		.ioeventfd = machine_ctx_ioeventfd,
 		.console_in = STDIN_FILENO,
 		.console_out = STDOUT_FILENO,
 		.owner = m,

@@ -42,16 +42,32 @@ struct vcpu {
 	bool in_run;		/* between unlock and VIREO_RUN's return */
 };
 
+/* At most this many virtio PCI functions: each has its own PIC line. */
+#define VM_MAX_VIRTIO	8
+
+struct machine_disk {
+	const char *path;
+	bool read_only;
+};
+
+enum machine_console { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+
 struct machine_config {
 	const char *device;		/* /dev/vireo or /dev/kvm */
 	uint64_t mem_size;
 	int cpus;
+	/* Paravirtual devices (virtio-devices/). */
+	struct machine_disk disks[VM_MAX_VIRTIO];
+	int nr_disks;
+	bool rng;
+	enum machine_console console;
 };
 
 struct machine {
 	struct machine_config cfg;
 	int dev_fd, vm_fd;
 	size_t run_size;
+	bool has_ioeventfd;		/* KVM_CAP_IOEVENTFD */
 
 	uint8_t *mem;
 	uint64_t mem_size;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The ACPI tables: RSDP (revision 2) -> XSDT and RSDT -> FADT (-> FACS
- * and DSDT) and MADT.  The DSDT's AML only names the sleep states \_S0
- * and \_S5; everything else Linux finds on its own (ISA devices at their
- * legacy ports, PCI through mechanism #1).
+ * and DSDT) and MADT.  The DSDT's AML names the sleep states \_S0 and
+ * \_S5 and the PCI root bridge \_SB.PCI0 (without it Linux, which takes
+ * its PCI buses from ACPI, scans none), with its windows (_CRS) and the
+ * INTA# line of each function (_PRT); ISA devices Linux finds on its own
+ * at their legacy ports.
  *
  * The MADT describes the interrupt controllers that exist: the 8259 pair
  * (the PCAT_COMPAT flag) and nothing else.  It lists no local APIC and
@@ -47,7 +49,17 @@
 #define AML_ZERO	0x00
 #define AML_NAME	0x08
 #define AML_BYTE	0x0a
+#define AML_DWORD	0x0c
+#define AML_SCOPE	0x10
+#define AML_BUFFER	0x11
 #define AML_PACKAGE	0x12
+#define AML_EXT		0x5b
+#define AML_DEVICE	0x82	/* after AML_EXT */
+
+/* EISAID("PNP0A03"), the PCI host bridge, as the DWord AML stores it. */
+#define EISAID_PNP0A03	0x030ad041u
+/* The DSDT's room: from its offset to the end of the area. */
+#define DSDT_ROOM	(ACPI_TABLES_MAX - 0x400)
 
 static void put8(uint8_t *p, uint8_t v)
 {
@@ -138,12 +150,136 @@ static size_t aml_sleep_state(uint8_t *p, char state, uint8_t slp_typ)
 	return n;
 }
 
-static uint32_t build_dsdt(uint8_t *t)
+/*
+ * Emits prefix, a PkgLength for body, then body; returns the bytes
+ * written.  The PkgLength counts its own bytes (1 to 3 here).
+ */
+static size_t aml_wrap(uint8_t *out, const uint8_t *prefix, size_t plen,
+		       const uint8_t *body, size_t blen)
+{
+	size_t n = plen, total;
+
+	memcpy(out, prefix, plen);
+	if (blen + 1 <= 0x3f) {
+		out[n++] = (uint8_t)(blen + 1);
+	} else if (blen + 2 <= 0xfff) {
+		total = blen + 2;
+		out[n++] = (uint8_t)(0x40 | (total & 0xf));
+		out[n++] = (uint8_t)(total >> 4);
+	} else {
+		total = blen + 3;
+		out[n++] = (uint8_t)(0x80 | (total & 0xf));
+		out[n++] = (uint8_t)(total >> 4);
+		out[n++] = (uint8_t)(total >> 12);
+	}
+	memcpy(out + n, body, blen);
+	return n + blen;
+}
+
+/* Name(seg, ...) header: NameOp and the 4-character segment. */
+static size_t aml_name(uint8_t *p, const char *seg)
+{
+	p[0] = AML_NAME;
+	memcpy(p + 1, seg, 4);
+	return 5;
+}
+
+/*
+ * The root bridge's resources: bus 0-255, the config ports, the I/O
+ * space around them and the memory window, as a Buffer.
+ */
+static size_t aml_pci_crs(uint8_t *p)
+{
+	uint8_t res[96];
+	size_t n = 0;
+	const uint8_t bus[] = { 0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0, 0, 0, 0,
+				0xff, 0x00, 0, 0, 0x00, 0x01 };
+	const uint8_t cfg_io[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+	const uint8_t io_low[] = { 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0, 0,
+				   0xf7, 0x0c, 0, 0, 0xf8, 0x0c };
+	const uint8_t io_high[] = { 0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0x00,
+				    0x0d, 0xff, 0xff, 0, 0, 0x00, 0xf3 };
+	const uint8_t mem[6] = { 0x87, 0x17, 0x00, 0x00, 0x0c, 0x01 };
+	uint8_t buffer_op = AML_BUFFER;
+	uint8_t body[100];
+
+	memcpy(res + n, bus, sizeof(bus)), n += sizeof(bus);
+	memcpy(res + n, cfg_io, sizeof(cfg_io)), n += sizeof(cfg_io);
+	memcpy(res + n, io_low, sizeof(io_low)), n += sizeof(io_low);
+	memcpy(res + n, io_high, sizeof(io_high)), n += sizeof(io_high);
+	memcpy(res + n, mem, sizeof(mem)), n += sizeof(mem);
+	put32(res + n, 0);				/* granularity */
+	put32(res + n + 4, ACPI_PCI_MMIO_BASE);
+	put32(res + n + 8, ACPI_PCI_MMIO_END);
+	put32(res + n + 12, 0);				/* translation */
+	put32(res + n + 16, ACPI_PCI_MMIO_END - ACPI_PCI_MMIO_BASE + 1);
+	n += 20;
+	res[n++] = 0x79;				/* end tag */
+	res[n++] = 0x00;
+
+	body[0] = AML_BYTE;
+	body[1] = (uint8_t)n;
+	memcpy(body + 2, res, n);
+	return aml_wrap(p, &buffer_op, 1, body, n + 2);
+}
+
+/* Package { Package { 0xSSSSFFFF, 0 (INTA#), 0, irq }, ... } */
+static size_t aml_pci_prt(uint8_t *p, const struct acpi_config *cfg)
+{
+	uint8_t body[1 + ACPI_PCI_MAX_ROUTES * 12];
+	uint8_t package_op = AML_PACKAGE;
+	unsigned int count = cfg->nr_pci_routes;
+	size_t n = 1;
+
+	if (count > ACPI_PCI_MAX_ROUTES)
+		count = ACPI_PCI_MAX_ROUTES;
+	body[0] = (uint8_t)count;
+	for (unsigned int i = 0; i < count; i++) {
+		uint8_t e[10] = { 4, AML_DWORD };
+
+		put32(e + 2, (uint32_t)cfg->pci_routes[i].slot << 16 | 0xffff);
+		e[6] = AML_ZERO;	/* pin: INTA# */
+		e[7] = AML_ZERO;	/* source: a GSI, no link device */
+		e[8] = AML_BYTE;
+		e[9] = cfg->pci_routes[i].irq;
+		n += aml_wrap(body + n, &package_op, 1, e, sizeof(e));
+	}
+	return aml_wrap(p, &package_op, 1, body, n);
+}
+
+/* Scope(\_SB) { Device(PCI0) { _HID, _UID, _CRS, _PRT } } */
+static size_t aml_pci_root(uint8_t *p, const struct acpi_config *cfg)
+{
+	static const uint8_t device_op[] = { AML_EXT, AML_DEVICE };
+	static const uint8_t scope_op[] = { AML_SCOPE };
+	uint8_t dev[DSDT_ROOM / 2], scope[DSDT_ROOM / 2];
+	size_t n = 0, m;
+
+	memcpy(dev, "PCI0", 4);
+	n = 4;
+	n += aml_name(dev + n, "_HID");
+	dev[n++] = AML_DWORD;
+	put32(dev + n, EISAID_PNP0A03);
+	n += 4;
+	n += aml_name(dev + n, "_UID");
+	dev[n++] = AML_ZERO;
+	n += aml_name(dev + n, "_CRS");
+	n += aml_pci_crs(dev + n);
+	n += aml_name(dev + n, "_PRT");
+	n += aml_pci_prt(dev + n, cfg);
+
+	memcpy(scope, "\\_SB_", 5);
+	m = 5 + aml_wrap(scope + 5, device_op, sizeof(device_op), dev, n);
+	return aml_wrap(p, scope_op, sizeof(scope_op), scope, m);
+}
+
+static uint32_t build_dsdt(uint8_t *t, const struct acpi_config *cfg)
 {
 	size_t n = SDT_HEADER_LEN;
 
 	n += aml_sleep_state(t + n, '0', ACPI_SLP_TYP_S0);
 	n += aml_sleep_state(t + n, '5', ACPI_SLP_TYP_S5);
+	n += aml_pci_root(t + n, cfg);
 	sdt_header(t, "DSDT", (uint32_t)n, 2);
 	sdt_finish(t);
 	return (uint32_t)n;
@@ -216,6 +352,7 @@ void acpi_config_default(struct acpi_config *cfg)
 	cfg->tables_base = ACPI_TABLES_BASE;
 	cfg->pm_base = ACPI_PM_BASE;
 	cfg->sci_irq = ACPI_SCI_IRQ;
+	cfg->nr_pci_routes = 0;
 }
 
 int acpi_build(struct acpi_config *cfg, uint8_t *mem, uint64_t mem_size,
@@ -224,8 +361,8 @@ int acpi_build(struct acpi_config *cfg, uint8_t *mem, uint64_t mem_size,
 	uint64_t base = cfg->tables_base;
 	/* Fixed offsets inside the area, each table suitably aligned. */
 	const uint32_t rsdp = 0x000, xsdt = 0x040, rsdt = 0x080,
-		       facs = 0x0c0, fadt = 0x100, dsdt = 0x240,
-		       madt = 0x300;
+		       facs = 0x0c0, fadt = 0x100, madt = 0x300,
+		       dsdt = 0x400;	/* the last: it grows with _PRT */
 	uint8_t *t;
 
 	if (!mem || base & 15 || base + ACPI_TABLES_MAX > mem_size ||
@@ -234,7 +371,7 @@ int acpi_build(struct acpi_config *cfg, uint8_t *mem, uint64_t mem_size,
 	t = mem + base;
 	memset(t, 0, ACPI_TABLES_MAX);
 
-	build_dsdt(t + dsdt);
+	build_dsdt(t + dsdt, cfg);
 	build_facs(t + facs);
 	build_fadt(t + fadt, cfg, (uint32_t)base + facs, (uint32_t)base + dsdt);
 	build_madt(t + madt);

@@ -37,16 +37,33 @@
 #define ACPI_RESET_PORT		0xcf9
 #define ACPI_RESET_VALUE	0x06
 
+/* The PCI root bridge's memory window: the hole below 4 GiB. */
+#define ACPI_PCI_MMIO_BASE	0xc0000000u
+#define ACPI_PCI_MMIO_END	0xfebfffffu	/* below the I/O APIC's page */
+#define ACPI_PCI_MAX_ROUTES	32
+
+/* INTA# of the function in `slot` is wired to PIC line `irq`. */
+struct acpi_pci_route {
+	uint8_t slot, irq;
+};
+
 struct acpi_config {
 	uint64_t tables_base;	/* ACPI_TABLES_BASE */
 	uint16_t pm_base;	/* ACPI_PM_BASE */
 	uint8_t sci_irq;	/* ACPI_SCI_IRQ */
+	/*
+	 * The DSDT's \_SB.PCI0 (PNP0A03): bus 0, config ports 0xcf8-0xcff,
+	 * I/O and memory windows (_CRS) and a _PRT with these routes.
+	 */
+	unsigned int nr_pci_routes;
+	struct acpi_pci_route pci_routes[ACPI_PCI_MAX_ROUTES];
 };
 
 void acpi_config_default(struct acpi_config *cfg);
 
 /*
- * Writes RSDP, XSDT, RSDT, FADT, FACS, DSDT and MADT at cfg->tables_base in
+ * Writes RSDP, XSDT, RSDT, FADT, FACS, DSDT (\_S0, \_S5 and the PCI root
+ * bridge) and MADT at cfg->tables_base in
  * guest memory (mem is guest physical 0) and returns the RSDP's guest
  * address in *rsdp_gpa, for boot_params.acpi_rsdp_addr.  The range
  * [tables_base, tables_base + ACPI_TABLES_MAX) must be reserved in the
