@@ -137,6 +137,9 @@ static long vireo_check_extension(unsigned long cap)
 	case VIREO_CAP_XSAVE:
 	case VIREO_CAP_XCRS:
 	case VIREO_CAP_USER_NMI:
+	case VIREO_CAP_IOEVENTFD:
+	case VIREO_CAP_IOEVENTFD_NO_LENGTH:
+	case VIREO_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case VIREO_CAP_NR_VCPUS:
 	case VIREO_CAP_MAX_VCPUS:

@@ -10,6 +10,7 @@
 #include <asm/trapnr.h>
 
 #include "entry_check.h"
+#include "ioeventfd.h"
 #include "vireo.h"
 #include "vendor.h"
 #include "mmu/guest_walk.h"
@@ -184,10 +185,30 @@ static u32 string_op_count(struct vireo_vcpu *vcpu, int index_reg)
 	return min_t(u64, want, fit);
 }
 
+/* How many leading elements of the gathered OUTS data ioeventfds took. */
+static u32 pio_string_ioeventfd(struct vireo_vcpu *vcpu)
+{
+	struct vireo_pio *pio = &vcpu->pio;
+	u32 n = 0;
+
+	while (n < pio->count &&
+	       vireo_ioeventfd_write(vcpu->vm, true, pio->port, pio->size,
+				     vcpu->pio_data + n * pio->size))
+		n++;
+	if (n)
+		vireo_stat(vcpu, VIREO_STAT_IOEVENTFD);
+	return n;
+}
+
+/*
+ * Returns 1 to re-enter the guest: it takes a page fault, or ioeventfds
+ * took the first elements (the rest, if any, exit when the guest runs the
+ * instruction again); 0 to exit to userspace with the data.
+ */
 static int pio_string_out(struct vireo_vcpu *vcpu)
 {
 	struct vireo_pio *pio = &vcpu->pio;
-	u32 i;
+	u32 i, done;
 	int ret;
 
 	for (i = 0; i < pio->count; i++) {
@@ -203,9 +224,10 @@ static int pio_string_out(struct vireo_vcpu *vcpu)
 			return 0;
 		}
 	}
-	if (string_op_advance(vcpu, VIREO_RSI, pio->count))
+	done = pio_string_ioeventfd(vcpu);
+	if (string_op_advance(vcpu, VIREO_RSI, done ? done : pio->count))
 		vireo_skip_insn(vcpu);
-	return 0;
+	return done ? 1 : 0;
 }
 
 int vireo_handle_io(struct vireo_vcpu *vcpu, const struct vireo_io_exit *io)
@@ -222,6 +244,14 @@ int vireo_handle_io(struct vireo_vcpu *vcpu, const struct vireo_io_exit *io)
 		.count = 1,
 	};
 	vcpu->next_rip = io->next_rip;
+
+	if (!io->in && !io->string &&
+	    vireo_ioeventfd_write(vcpu->vm, true, io->port, io->size,
+				  &vcpu->regs.gpr[VIREO_RAX])) {
+		vireo_stat(vcpu, VIREO_STAT_IOEVENTFD);
+		vireo_skip_insn(vcpu);
+		return 1;
+	}
 
 	run->exit_reason = VIREO_EXIT_IO;
 	run->io.direction = io->in ? VIREO_EXIT_IO_IN : VIREO_EXIT_IO_OUT;
@@ -293,13 +323,46 @@ int vireo_pio_complete(struct vireo_vcpu *vcpu)
 
 /* ---- MMIO --------------------------------------------------------- */
 
-/* Hand the pending memory operation of the MMIO instruction to userspace. */
+/*
+ * Writes an ioeventfd takes complete here, and the instruction goes on.
+ * Returns 1 when that finished the instruction, 0 when op is an access
+ * for userspace, -errno when the emulator failed.
+ */
+static int mmio_ioeventfd(struct vireo_vcpu *vcpu)
+{
+	struct vireo_mmio *m = &vcpu->mmio;
+	int ret;
+
+	while (m->op.is_write &&
+	       vireo_ioeventfd_write(vcpu->vm, false, m->gpa, m->op.len,
+				     m->op.data)) {
+		vireo_stat(vcpu, VIREO_STAT_IOEVENTFD);
+		ret = vireo_insn_continue(&m->insn, &vcpu->regs, &m->op);
+		if (ret != VIREO_EMUL_MORE)
+			return ret < 0 ? ret : 1;
+	}
+	return 0;
+}
+
+/*
+ * Hand the pending memory operation of the MMIO instruction to userspace,
+ * unless an ioeventfd takes it.  Returns 1 to re-enter the guest.
+ */
 static int mmio_exit_to_user(struct vireo_vcpu *vcpu)
 {
 	struct vireo_mmio *m = &vcpu->mmio;
 	struct vireo_run *run = vcpu->run;
 	int ret;
 
+	ret = mmio_ioeventfd(vcpu);
+	if (ret) {
+		m->pending = false;
+		if (ret < 0)
+			vireo_set_internal_error(vcpu,
+				VIREO_INTERNAL_ERROR_EMULATION,
+				vcpu->regs.rip, m->gpa);
+		return ret > 0;
+	}
 	run->exit_reason = VIREO_EXIT_MMIO;
 	run->mmio.phys_addr = m->gpa;
 	run->mmio.len = m->op.len;

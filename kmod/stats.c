@@ -24,6 +24,7 @@ static const char *const stat_names[VIREO_NR_STATS] = {
 	[VIREO_STAT_IRQ_WINDOW] = "irq_windows",
 	[VIREO_STAT_HYPERCALL] = "hypercalls",
 	[VIREO_STAT_OTHER] = "other",
+	[VIREO_STAT_IOEVENTFD] = "ioeventfd",
 };
 
 static int vm_stats_show(struct seq_file *m, void *unused)

@@ -28,6 +28,7 @@
 
 struct vireo_vm;
 struct vireo_vcpu;
+struct vireo_ioevents;
 
 /* ---- Memory slots ---------------------------------------------------- */
 
@@ -66,9 +67,10 @@ struct vireo_mmu {
 struct vireo_vm {
 	struct kref ref;
 	struct mm_struct *mm;	/* the creating process's, grabbed */
-	struct mutex lock;	/* vCPU creation, memory slot changes */
+	struct mutex lock;	/* vCPU creation, slot and ioeventfd changes */
 	struct vireo_memslots __rcu *memslots;
-	struct srcu_struct srcu;	/* protects readers of memslots */
+	struct vireo_ioevents __rcu *ioevents;	/* see ioeventfd.c */
+	struct srcu_struct srcu;	/* protects readers of both */
 	struct vireo_vcpu *vcpus[VIREO_MAX_VCPUS];
 	atomic_t nr_vcpus;
 	struct vireo_mmu mmu;
@@ -96,6 +98,7 @@ enum vireo_exit_stat {
 	VIREO_STAT_IRQ_WINDOW,
 	VIREO_STAT_HYPERCALL,
 	VIREO_STAT_OTHER,
+	VIREO_STAT_IOEVENTFD,	/* writes completed by an ioeventfd */
 	VIREO_NR_STATS
 };
 

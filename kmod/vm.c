@@ -12,6 +12,7 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 
+#include "ioeventfd.h"
 #include "vireo.h"
 #include "vendor.h"
 
@@ -195,6 +196,7 @@ static void vireo_vm_free(struct kref *ref)
 	for (i = 0; i < VIREO_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vireo_vcpu_free(vm->vcpus[i]);
+	vireo_ioeventfd_destroy(vm);
 	kfree(rcu_dereference_protected(vm->memslots, true));
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
@@ -229,6 +231,8 @@ static long vireo_vm_ioctl(struct file *file, unsigned int cmd,
 		/* Needed by VT-x without unrestricted guests only. */
 		vm->tss_addr = arg;
 		return 0;
+	case VIREO_IOEVENTFD:
+		return vireo_ioeventfd_ioctl(vm, argp);
 	case VIREO_CHECK_EXTENSION:
 		return vireo_dev_check_extension(arg);
 	default:
