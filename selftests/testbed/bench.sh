@@ -7,7 +7,8 @@
 # ("name value" lines, e.g. cpuid_exit_ns) side by side with the ratio
 # vireo/kvm_amd.  Then the same in the VT-x testbed (Bochs) against
 # Debian's kvm_intel, with fewer iterations (TB_VMX=0 leaves it out).
-# Last, bench-boot.sh: the time to the guest's init.
+# Then bench-boot.sh: the time to the guest's init; last, bench-virtio.sh:
+# virtio-blk and virtio-net throughput beside QEMU's.
 # No thresholds: in an emulator the figures measure the emulator as much
 # as the hypervisor; compare them with each other only.
 set -euo pipefail
@@ -90,4 +91,7 @@ echo
 # Time from `vireo run` to the guest's /init: vireo on vireo.ko, vireo on
 # kvm_amd, Debian's QEMU (microvm) on kvm_amd, in one QEMU boot.
 "$TB_DIR/bench-boot.sh" || status=1
+echo
+# virtio-blk and virtio-net throughput (fio, iperf3) beside QEMU's.
+"$TB_DIR/bench-virtio.sh" || status=1
 exit "$status"
