@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_config.h>
+
 #include "boot.h"
+#include "virtio_dev.h"
 #include "virtq.h"
 
 #define FX_MEM_SIZE	(4ull << 20)
@@ -25,6 +28,7 @@ struct fx {
 	struct guest_mem gm;
 	uint16_t size;
 	uint16_t avail_idx;
+	uint64_t ring;		/* added to the ring addresses (a 2nd queue) */
 };
 
 static inline void fx_init(struct fx *f, uint16_t size)
@@ -35,6 +39,17 @@ static inline void fx_init(struct fx *f, uint16_t size)
 	guest_mem_init_flat(&f->gm, f->mem, FX_MEM_SIZE, 1ull << 32, 0);
 	f->size = size;
 	f->avail_idx = 0;
+	f->ring = 0;
+}
+
+/* A second queue's rings in the same memory, `ring` bytes further on. */
+static inline struct fx fx_second_queue(const struct fx *f, uint64_t ring)
+{
+	struct fx g = *f;
+
+	g.avail_idx = 0;
+	g.ring = ring;
+	return g;
 }
 
 static inline void fx_destroy(struct fx *f)
@@ -47,9 +62,20 @@ static inline void fx_destroy(struct fx *f)
 static inline void fx_place(struct fx *f, struct virtq *vq)
 {
 	vq->size = f->size;
-	vq->desc_addr = FX_DESC;
-	vq->avail_addr = FX_AVAIL;
-	vq->used_addr = FX_USED;
+	vq->desc_addr = f->ring + FX_DESC;
+	vq->avail_addr = f->ring + FX_AVAIL;
+	vq->used_addr = f->ring + FX_USED;
+}
+
+/* Makes queue q of vdev usable as a driver would, over the fixture. */
+static inline void fx_activate(struct fx *f, struct virtio_dev *vdev,
+			       unsigned int q)
+{
+	vdev->guest_features = vdev->host_features;
+	vdev->status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		       VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+	fx_place(f, &vdev->vqs[q]);
+	virtio_dev_enable_queue(vdev, q);
 }
 
 static inline void fx_put16(struct fx *f, uint64_t gpa, uint16_t v)
@@ -87,26 +113,26 @@ static inline void fx_desc_at(struct fx *f, uint64_t table, unsigned int i,
 static inline void fx_desc(struct fx *f, unsigned int i, uint64_t addr,
 			   uint32_t len, uint16_t flags, uint16_t next)
 {
-	fx_desc_at(f, FX_DESC, i, addr, len, flags, next);
+	fx_desc_at(f, f->ring + FX_DESC, i, addr, len, flags, next);
 }
 
 /* Makes the chain at head available and publishes the index. */
 static inline void fx_avail(struct fx *f, uint16_t head)
 {
-	fx_put16(f, FX_AVAIL + 4 + 2 * (f->avail_idx % f->size), head);
+	fx_put16(f, f->ring + FX_AVAIL + 4 + 2 * (f->avail_idx % f->size), head);
 	f->avail_idx++;
-	fx_put16(f, FX_AVAIL + 2, f->avail_idx);
+	fx_put16(f, f->ring + FX_AVAIL + 2, f->avail_idx);
 }
 
 static inline uint16_t fx_used_idx(const struct fx *f)
 {
-	return fx_get16(f, FX_USED + 2);
+	return fx_get16(f, f->ring + FX_USED + 2);
 }
 
 /* Used element i: returns its id, *len its length. */
 static inline uint32_t fx_used(const struct fx *f, uint16_t i, uint32_t *len)
 {
-	uint64_t e = FX_USED + 4 + 8ull * (i % f->size);
+	uint64_t e = f->ring + FX_USED + 4 + 8ull * (i % f->size);
 
 	*len = fx_get32(f, e + 4);
 	return fx_get32(f, e);
