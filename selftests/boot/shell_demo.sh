@@ -9,7 +9,10 @@
 #
 #   shell_demo.sh VIREO KERNEL INITRD DEVICE COMMAND...
 #
-# DEMO_TIMEOUT (seconds, default 180) bounds the whole run.
+# DEMO_TIMEOUT (seconds, default 180) bounds the whole run.  For other
+# guests (make demo's virtio part): DEMO_CMDLINE (the kernel command
+# line), DEMO_READY (the line that says the shell is up) and DEMO_OPTS
+# (more monitor options, words without spaces).
 
 set -u
 trap '' PIPE
@@ -20,6 +23,8 @@ INITRD=${3:?usage: shell_demo.sh VIREO KERNEL INITRD DEVICE COMMAND...}
 DEVICE=${4:?usage: shell_demo.sh VIREO KERNEL INITRD DEVICE COMMAND...}
 shift 4
 TIMEOUT=${DEMO_TIMEOUT:-180}
+CMDLINE=${DEMO_CMDLINE:-console=ttyS0 quiet panic=-1 boot_test=shell}
+READY=${DEMO_READY:-VIREO-BOOT-TEST shell}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vireo-demo.XXXXXX") || exit 2
 mkfifo "$work/console" || exit 2
@@ -27,8 +32,7 @@ mkfifo "$work/console" || exit 2
 
 # The guest's output goes to ours and to a file the typing side watches.
 timeout "$TIMEOUT" "$VIREO" run --kernel "$KERNEL" --initrd "$INITRD" \
-	--mem 256M --device "$DEVICE" \
-	--cmdline "console=ttyS0 quiet panic=-1 boot_test=shell" \
+	--mem 256M --device "$DEVICE" --cmdline "$CMDLINE" ${DEMO_OPTS:-} \
 	< "$work/console" > "$work/out" 2>&1 &
 pid=$!
 exec 3> "$work/console"
@@ -38,7 +42,7 @@ tailpid=$!
 # Wait for the shell, then type one command a line, each after the
 # previous one's prompt came back (the UART would hold them anyway).
 waited=0
-while ! grep -q "VIREO-BOOT-TEST shell" "$work/out" && kill -0 "$pid" 2>/dev/null &&
+while ! grep -q "$READY" "$work/out" && kill -0 "$pid" 2>/dev/null &&
       [ "$waited" -lt "$TIMEOUT" ]; do
 	sleep 1
 	waited=$((waited + 1))

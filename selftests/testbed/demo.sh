@@ -14,6 +14,7 @@
 # a half) and does it there, with the testbed's kernel.
 set -euo pipefail
 . "$(dirname "$0")/testbed-lib.sh"
+. "$(dirname "$0")/virtio-lib.sh"
 
 demo=$BUILD/selftests/demo_guest
 say() { printf 'demo: %s\n' "$*"; }
@@ -67,6 +68,41 @@ make -s -C "$TB_TOP" selftests || say "make selftests failed: no demo_guest this
 files=("$TB_TOP/vireo.ko=/vireo.ko" "$BUILD/vireo-static=/bin/vireo"
 	"$TB_TOP/selftests/boot/shell_demo.sh=/demo/shell_demo.sh"
 	"/boot/vmlinuz-$KVER=/demo/vmlinuz" "$guest=/demo/guest.gz")
+
+# virtio_demo_init: when the monitor has --disk, a second guest whose
+# initramfs loads Debian's virtio modules and switches its root to an
+# ext4 image on /dev/vda, with the entropy source and, when the monitor
+# has --net, a network card on the testbed's TAP device vt0 (10.0.2.1);
+# prints the testbed's /init lines for it and adds its files.
+virtio_demo_init() {
+	local help opts cmds stage
+	help=$("$BUILD/vireo-static" run --help 2>&1 || true)
+	[[ $help == *--disk* ]] || { echo "echo 'demo: the monitor has no --disk yet: no virtio demo'"; return 0; }
+	vt_require_tools
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/vt-demo-root.XXXXXX")
+	echo "a file on the ext4 root on /dev/vda" >"$stage/hello.txt"
+	vt_root_image "$stage" "$TB_OUT/demo-root.img" 32M
+	rm -rf "$stage"
+	files+=("$(vt_guest_initrd "$KVER" "$TB_CACHE/virtio-guest.cpio.gz")=/demo/virtio-guest.gz"
+		"$TB_OUT/demo-root.img=/demo/root.img")
+	opts="--disk /demo/root.img"
+	cmds=("cat /proc/mounts | grep vda" "cat /hello.txt" "df /"
+		"echo written in the guest >/new.txt; sync; ls -l /new.txt")
+	[[ $help != *--rng* ]] || { opts="$opts --rng"; cmds+=("cat /sys/class/misc/hw_random/rng_current"); }
+	if [[ $help == *--net* ]]; then
+		files+=("$(tb_module_file "$KVER" drivers/net/tun)=/demo/tun.ko")
+		echo "insmod /demo/tun.ko && tunctl -t vt0 >/dev/null && ip link set vt0 up && ip addr add 10.0.2.1/24 dev vt0"
+		opts="$opts --net tap=vt0"
+		cmds+=("ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip addr show eth0"
+			"ping -c 3 10.0.2.1")
+	fi
+	cmds+=("poweroff -f")
+	printf "tb_run vireo virtio_demo env DEMO_CMDLINE='console=ttyS0 quiet panic=-1 virtio_test=shell' DEMO_READY='VIREO-VIRTIO shell on' DEMO_OPTS='%s' " "$opts"
+	printf 'sh /demo/shell_demo.sh /bin/vireo /demo/vmlinuz /demo/virtio-guest.gz /dev/vireo'
+	printf " '%s'" "${cmds[@]}"	# none has a single quote
+	echo
+}
+
 nonce=$(tb_nonce)
 {
 	tb_init_head
@@ -78,6 +114,7 @@ nonce=$(tb_nonce)
 	printf 'tb_run vireo shell_demo sh /demo/shell_demo.sh /bin/vireo /demo/vmlinuz /demo/guest.gz /dev/vireo'
 	printf " '%s'" "${commands[@]}"	# none has a single quote
 	echo
+	virtio_demo_init
 	tb_init_unload vireo
 	tb_init_tail "$nonce"
 } >"$TB_OUT/demo.init"
@@ -109,4 +146,7 @@ if [ -n "$problems" ]; then
 	echo "$problems" | sed 's/^/demo: problem: /'
 	exit 1
 fi
-[ "$status" = 0 ]
+# The virtio guest's monitor status, when it ran ("none" when not).
+vstatus=$(tb_status "$results" vireo virtio_demo)
+[ "$vstatus" = none ] || say "the virtio guest's monitor exit status: $vstatus"
+[ "$status" = 0 ] && { [ "$vstatus" = none ] || [ "$vstatus" = 0 ]; }
