@@ -195,8 +195,7 @@ static u32 pio_string_ioeventfd(struct vireo_vcpu *vcpu)
 	       vireo_ioeventfd_write(vcpu->vm, true, pio->port, pio->size,
 				     vcpu->pio_data + n * pio->size))
 		n++;
-	if (n)
-		vireo_stat(vcpu, VIREO_STAT_IOEVENTFD);
+	vcpu->stats[VIREO_STAT_IOEVENTFD] += n;
 	return n;
 }
 
