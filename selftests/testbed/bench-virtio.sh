@@ -147,7 +147,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2048 \
 say "the emulated machine ran $(($(date +%s) - t0))s (status $rc); console log: $log"
 
 results=$TB_OUT/bench-virtio.results
-tb_parse "$log" "$nonce" done 0 >"$results"
+tb_parse "$log" "$nonce" "done" 0 >"$results"
 status=0
 tr -d '\r' <"$log" | grep -a -q "^$TB_MARK END $nonce" ||
 	{ say "the testbed did not finish (no end marker; see $log)"; status=1; }

@@ -28,7 +28,7 @@
 set -u
 trap '' PIPE
 
-MARK=VIREO-VIRTIO
+MARK="VIREO-VIRTIO"
 VIREO=${1:?usage: virtio_test.sh VIREO KERNEL DEVICE [WORKDIR]}
 KERNEL=${2:?usage: virtio_test.sh VIREO KERNEL DEVICE [WORKDIR]}
 DEVICE=${3:?usage: virtio_test.sh VIREO KERNEL DEVICE [WORKDIR]}
@@ -262,7 +262,7 @@ console_cases() {
 # net_host_side: the TAP device with PEER_IP, a listener on 5001 that
 # keeps what the guest sends, one on 5002 that sends a random blob.
 net_host_side() {
-	recv_pid= send_pid=
+	recv_pid='' send_pid=''
 	tunctl -t "$TAP" > /dev/null || return 1
 	ip link set "$TAP" up && ip addr add "$PEER_IP/24" dev "$TAP" || return 1
 	head -c "$NET_SIZE" /dev/urandom > "$WORK/net-blob"
