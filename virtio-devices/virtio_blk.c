@@ -69,15 +69,7 @@ static bool blk_rw_all(int fd, struct iovec *iov, unsigned int cnt,
 		if (n <= 0)
 			return false;
 		off += (uint64_t)n;
-		while (cnt && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+		iov_advance(&iov, &cnt, (size_t)n);
 	}
 	return true;
 }

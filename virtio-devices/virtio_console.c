@@ -47,15 +47,7 @@ static void console_write_all(int fd, struct iovec *iov, unsigned int cnt)
 			continue;
 		if (n <= 0)
 			return;
-		while (cnt && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
+		iov_advance(&iov, &cnt, (size_t)n);
 	}
 }
 

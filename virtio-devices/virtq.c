@@ -301,6 +301,19 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int cnt, size_t skip,
 	return iov_copy(iov, cnt, skip, (uint8_t *)buf, len, true);
 }
 
+void iov_advance(struct iovec **iov, unsigned int *cnt, size_t n)
+{
+	while (*cnt && n >= (*iov)->iov_len) {
+		n -= (*iov)->iov_len;
+		(*iov)++;
+		(*cnt)--;
+	}
+	if (*cnt) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + n;
+		(*iov)->iov_len -= n;
+	}
+}
+
 unsigned int iov_slice(const struct iovec *iov, unsigned int cnt, size_t skip,
 		       size_t len, struct iovec *out, unsigned int max)
 {

@@ -93,6 +93,8 @@ size_t iov_copy_from(const struct iovec *iov, unsigned int cnt, size_t skip,
 		     void *buf, size_t len);
 size_t iov_copy_to(const struct iovec *iov, unsigned int cnt, size_t skip,
 		   const void *buf, size_t len);
+/* Drops the first n bytes of *iov (after a short read or write). */
+void iov_advance(struct iovec **iov, unsigned int *cnt, size_t n);
 /*
  * Fills `out` (room for max entries) with the bytes [skip, skip + len) of
  * iov; returns the number of entries used.
