@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * KVM_IOEVENTFD on a VM fd: the kernel signals an eventfd on a guest
- * write to an address instead of exiting to us.  Kept apart because it
- * needs <linux/kvm.h> until include/uapi/linux/vireo.h has it.
+ * ioeventfd on a VM fd: the kernel signals an eventfd on a guest write
+ * to an address instead of exiting to us (VIREO_IOEVENTFD, which is
+ * KVM_IOEVENTFD on /dev/kvm).
  */
 #ifndef VIREO_VMM_IOEVENTFD_H
 #define VIREO_VMM_IOEVENTFD_H
