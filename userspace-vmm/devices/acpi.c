@@ -176,6 +176,13 @@ static size_t aml_wrap(uint8_t *out, const uint8_t *prefix, size_t plen,
 	return n + blen;
 }
 
+/* Copies len bytes to buf + n; returns the new length. */
+static size_t append(uint8_t *buf, size_t n, const uint8_t *bytes, size_t len)
+{
+	memcpy(buf + n, bytes, len);
+	return n + len;
+}
+
 /* Name(seg, ...) header: NameOp and the 4-character segment. */
 static size_t aml_name(uint8_t *p, const char *seg)
 {
@@ -203,11 +210,11 @@ static size_t aml_pci_crs(uint8_t *p)
 	uint8_t buffer_op = AML_BUFFER;
 	uint8_t body[100];
 
-	memcpy(res + n, bus, sizeof(bus)), n += sizeof(bus);
-	memcpy(res + n, cfg_io, sizeof(cfg_io)), n += sizeof(cfg_io);
-	memcpy(res + n, io_low, sizeof(io_low)), n += sizeof(io_low);
-	memcpy(res + n, io_high, sizeof(io_high)), n += sizeof(io_high);
-	memcpy(res + n, mem, sizeof(mem)), n += sizeof(mem);
+	n = append(res, n, bus, sizeof(bus));
+	n = append(res, n, cfg_io, sizeof(cfg_io));
+	n = append(res, n, io_low, sizeof(io_low));
+	n = append(res, n, io_high, sizeof(io_high));
+	n = append(res, n, mem, sizeof(mem));
 	put32(res + n, 0);				/* granularity */
 	put32(res + n + 4, ACPI_PCI_MMIO_BASE);
 	put32(res + n + 8, ACPI_PCI_MMIO_END);
