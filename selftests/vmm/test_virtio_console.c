@@ -21,6 +21,48 @@ static void input_ready(struct virtio_dev *con, int fd)
 	con->watch[0].fn(con, fd);
 }
 
+/*
+ * Input that is waiting before the driver is there: not consumed while
+ * the device is not DRIVER_OK, delivered once receive buffers come.
+ */
+static void test_early_input(void)
+{
+	struct virtio_dev *con;
+	uint32_t len = 0;
+	int in[2];
+	struct fx rx;
+
+	if (pipe2(in, O_NONBLOCK))
+		return;
+	fx_init(&rx, 8);
+	con = virtio_console_create(&rx.gm, in[0], -1);
+	if (write(in[1], "early", 5) != 5)
+		return;
+	close(in[1]);
+	input_ready(con, in[0]);
+	fx_place(&rx, &con->vqs[0]);
+	con->guest_features = con->host_features;
+	virtio_dev_set_status(con, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				   VIRTIO_CONFIG_S_DRIVER |
+				   VIRTIO_CONFIG_S_FEATURES_OK);
+	virtio_dev_enable_queue(con, 0);
+	virtio_dev_set_status(con, 0xf);
+	virtio_dev_handle_kick(con, 0);		/* the DRIVER_OK recheck */
+	input_ready(con, in[0]);
+	unit_case(fx_used_idx(&rx) == 0,
+		  "virtio-console: input before DRIVER_OK or buffers stays unread");
+	fx_desc(&rx, 0, RX_BUF, 64, VRING_DESC_F_WRITE, 0);
+	fx_avail(&rx, 0);
+	virtio_dev_handle_kick(con, 0);
+	input_ready(con, in[0]);
+	unit_case(fx_used_idx(&rx) == 1 && (fx_used(&rx, 0, &len), len == 5) &&
+			  !memcmp(rx.mem + RX_BUF, "early", 5),
+		  "virtio-console: it arrives with the first receive buffer");
+	virtio_device_destroy(con);
+	close(in[0]);
+	fx_destroy(&rx);
+}
+
 void test_virtio_console(void)
 {
 	int in[2], out[2];
@@ -74,4 +116,5 @@ void test_virtio_console(void)
 	close(out[0]);
 	close(out[1]);
 	fx_destroy(&rx);
+	test_early_input();
 }
