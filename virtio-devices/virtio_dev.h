@@ -27,7 +27,7 @@
 
 #include "virtq.h"
 
-#define VIRTIO_DEV_MAX_QUEUES	2
+#define VIRTIO_DEV_MAX_QUEUES	4
 #define VIRTIO_DEV_MAX_WATCHES	2
 
 /* Interrupt causes, as in the PCI ISR register. */
