@@ -95,10 +95,11 @@ static int machine_create_virtio(struct machine *m, struct acpi_config *acpi,
 				 char *err, size_t errlen)
 {
 	const struct machine_config *cfg = &m->cfg;
-	int n = cfg->nr_disks + cfg->rng + (cfg->console == CONSOLE_VIRTIO);
+	int n = cfg->nr_disks + cfg->nr_nics + cfg->rng +
+		(cfg->console == CONSOLE_VIRTIO);
 
 	if (n > VM_MAX_VIRTIO) {
-		snprintf(err, errlen, "at most %d virtio devices (--disk, --rng, --console virtio) fit; give fewer",
+		snprintf(err, errlen, "at most %d virtio devices (--disk, --net, --rng, --console virtio) fit; give fewer",
 			 VM_MAX_VIRTIO);
 		return -1;
 	}
@@ -113,6 +114,14 @@ static int machine_create_virtio(struct machine *m, struct acpi_config *acpi,
 							   err, errlen);
 
 		if (!blk || machine_add_virtio(m, blk, acpi, err, errlen))
+			return -1;
+	}
+	for (int i = 0; i < cfg->nr_nics; i++) {
+		struct virtio_dev *nic = virtio_net_create(&m->gm, cfg->nics[i].tap,
+							   cfg->nics[i].mac, err,
+							   errlen);
+
+		if (!nic || machine_add_virtio(m, nic, acpi, err, errlen))
 			return -1;
 	}
 	if (cfg->rng && machine_add_virtio(m, virtio_rng_create(&m->gm), acpi,

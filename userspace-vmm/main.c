@@ -66,6 +66,9 @@ static const char run_usage[] =
 	"      --disk PATH[,ro] a raw disk image as a virtio-blk disk (/dev/vda,\n"
 	"                       vdb, ... in order); ,ro or an image that cannot\n"
 	"                       be written makes it read-only; repeatable\n"
+	"      --net tap=NAME[,mac=MAC]\n"
+	"                       a virtio-net card on TAP device NAME (created\n"
+	"                       if missing; needs CAP_NET_ADMIN); repeatable\n"
 	"      --rng            a virtio-rng device fed from getrandom()\n"
 	"      --console KIND   serial (default): stdin/stdout are COM1 (ttyS0);\n"
 	"                       virtio: stdin/stdout are a virtio console (hvc0),\n"
@@ -161,9 +164,52 @@ struct run_opts {
 	int cpus;
 	struct machine_disk disks[VM_MAX_VIRTIO];
 	int nr_disks;
+	struct machine_nic nics[VM_MAX_VIRTIO];
+	int nr_nics;
 	bool rng;
 	enum machine_console console;
 };
+
+/* "52:54:00:12:34:56" into mac; false if it is not six hex bytes. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return !(mac[0] & 1);		/* not a multicast address */
+}
+
+/* --net tap=NAME[,mac=MAC]; the default MAC is 52:54:00:12:34:56 + n. */
+static void parse_net(char *arg, struct run_opts *o)
+{
+	struct machine_nic *nic;
+	char *save = NULL;
+
+	if (o->nr_nics == VM_MAX_VIRTIO)
+		die_usage("--net given more than %d times; use fewer cards",
+			  VM_MAX_VIRTIO);
+	nic = &o->nics[o->nr_nics];
+	*nic = (struct machine_nic){ .mac = { 0x52, 0x54, 0x00, 0x12, 0x34,
+					      (uint8_t)(0x56 + o->nr_nics) } };
+	o->nr_nics++;
+	for (char *kv = strtok_r(arg, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "tap=", 4) && kv[4] && strlen(kv + 4) < 16)
+			nic->tap = kv + 4;
+		else if (!strncmp(kv, "mac=", 4) && parse_mac(kv + 4, nic->mac))
+			continue;
+		else
+			die_usage("--net: cannot use '%s'; write --net tap=NAME[,mac=52:54:00:12:34:56] (a name of at most 15 characters, a unicast MAC)",
+				  kv);
+	}
+	if (!nic->tap)
+		die_usage("--net needs a TAP device; write --net tap=NAME");
+}
 
 /* --disk PATH[,ro]: the path is checked for reading here, at once. */
 static void parse_disk(char *arg, struct run_opts *o)
@@ -192,7 +238,7 @@ static void parse_disk(char *arg, struct run_opts *o)
 
 static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_CPUS = 256, OPT_DISK, OPT_RNG, OPT_CONSOLE };
+	enum { OPT_CPUS = 256, OPT_DISK, OPT_NET, OPT_RNG, OPT_CONSOLE };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -201,6 +247,7 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "device", required_argument, NULL, 'd' },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "help", no_argument, NULL, 'h' },
@@ -241,6 +288,9 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_DISK:
 			parse_disk(optarg, o);
+			break;
+		case OPT_NET:
+			parse_net(optarg, o);
 			break;
 		case OPT_RNG:
 			o->rng = true;
@@ -303,8 +353,10 @@ static int cmd_run(int argc, char **argv)
 
 	mcfg = (struct machine_config){ .device = o.device, .mem_size = o.mem,
 					.cpus = o.cpus, .nr_disks = o.nr_disks,
-					.rng = o.rng, .console = o.console };
+					.nr_nics = o.nr_nics, .rng = o.rng,
+					.console = o.console };
 	memcpy(mcfg.disks, o.disks, sizeof(o.disks));
+	memcpy(mcfg.nics, o.nics, sizeof(o.nics));
 	if (machine_open(&m, &mcfg, err, sizeof(err)))
 		die_usage("%s", err);
 

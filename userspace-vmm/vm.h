@@ -50,6 +50,11 @@ struct machine_disk {
 	bool read_only;
 };
 
+struct machine_nic {
+	const char *tap;		/* TAP device name */
+	uint8_t mac[6];
+};
+
 enum machine_console { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
 struct machine_config {
@@ -59,6 +64,8 @@ struct machine_config {
 	/* Paravirtual devices (virtio-devices/). */
 	struct machine_disk disks[VM_MAX_VIRTIO];
 	int nr_disks;
+	struct machine_nic nics[VM_MAX_VIRTIO];
+	int nr_nics;
 	bool rng;
 	enum machine_console console;
 };

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "virtio_dev.h"
 
@@ -31,6 +32,17 @@ struct virtio_dev *virtio_console_create(struct guest_mem *mem, int in_fd,
  */
 struct virtio_dev *virtio_blk_create(struct guest_mem *mem, const char *path,
 				     bool read_only, char *err, size_t errlen);
+
+/*
+ * A network card on TAP device `tap` (created if it does not exist, which
+ * needs CAP_NET_ADMIN), with MAC address mac.  NULL with one line in err.
+ */
+struct virtio_dev *virtio_net_create(struct guest_mem *mem, const char *tap,
+				     const uint8_t mac[6], char *err,
+				     size_t errlen);
+/* The same over any fd that reads and writes whole frames (tests). */
+struct virtio_dev *virtio_net_create_fd(struct guest_mem *mem, int fd,
+					const char *name, const uint8_t mac[6]);
 
 static inline void virtio_device_destroy(struct virtio_dev *vdev)
 {
