@@ -94,7 +94,7 @@ static int machine_add_virtio(struct machine *m, struct virtio_dev *vdev,
 static int machine_create_virtio(struct machine *m, struct acpi_config *acpi,
 				 char *err, size_t errlen)
 {
-	const struct machine_config *cfg = &m->cfg;
+	const struct machine_virtio_config *cfg = &m->cfg.virtio;
 	int n = cfg->nr_disks + cfg->nr_nics + cfg->rng +
 		(cfg->console == CONSOLE_VIRTIO);
 
@@ -159,7 +159,7 @@ int machine_create_devices(struct machine *m, char *err, size_t errlen)
 	what = "the serial console";
 	if (!(d->com1 = serial_create(&m->ctx, SERIAL_COM1_BASE,
 				      SERIAL_COM1_IRQ,
-				      m->cfg.console == CONSOLE_VIRTIO ? -1 :
+				      m->cfg.virtio.console == CONSOLE_VIRTIO ? -1 :
 				      m->ctx.console_in, m->ctx.console_out)))
 		goto fail;
 	what = "the i8042 keyboard controller";

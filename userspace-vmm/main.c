@@ -162,12 +162,7 @@ struct run_opts {
 	const char *kernel, *initrd, *cmdline, *device;
 	uint64_t mem;
 	int cpus;
-	struct machine_disk disks[VM_MAX_VIRTIO];
-	int nr_disks;
-	struct machine_nic nics[VM_MAX_VIRTIO];
-	int nr_nics;
-	bool rng;
-	enum machine_console console;
+	struct machine_virtio_config virtio;
 };
 
 /* "52:54:00:12:34:56" into mac; false if it is not six hex bytes. */
@@ -185,7 +180,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 }
 
 /* --net tap=NAME[,mac=MAC]; the default MAC is 52:54:00:12:34:56 + n. */
-static void parse_net(char *arg, struct run_opts *o)
+static void parse_net(char *arg, struct machine_virtio_config *o)
 {
 	struct machine_nic *nic;
 	char *save = NULL;
@@ -212,7 +207,7 @@ static void parse_net(char *arg, struct run_opts *o)
 }
 
 /* --disk PATH[,ro]: the path is checked for reading here, at once. */
-static void parse_disk(char *arg, struct run_opts *o)
+static void parse_disk(char *arg, struct machine_virtio_config *o)
 {
 	char *comma = strrchr(arg, ',');
 	struct machine_disk *disk;
@@ -287,19 +282,19 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->cpus = (int)n;
 			break;
 		case OPT_DISK:
-			parse_disk(optarg, o);
+			parse_disk(optarg, &o->virtio);
 			break;
 		case OPT_NET:
-			parse_net(optarg, o);
+			parse_net(optarg, &o->virtio);
 			break;
 		case OPT_RNG:
-			o->rng = true;
+			o->virtio.rng = true;
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(optarg, "virtio"))
-				o->console = CONSOLE_VIRTIO;
+				o->virtio.console = CONSOLE_VIRTIO;
 			else if (!strcmp(optarg, "serial"))
-				o->console = CONSOLE_SERIAL;
+				o->virtio.console = CONSOLE_SERIAL;
 			else
 				die_usage("--console %s is not a console; use --console serial or --console virtio",
 					  optarg);
@@ -321,7 +316,7 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 	if (!o->kernel)
 		die_usage("no kernel given; pass --kernel PATH (see vireo run --help)");
 	if (!o->cmdline)
-		o->cmdline = o->console == CONSOLE_VIRTIO ? VIRTIO_CMDLINE :
+		o->cmdline = o->virtio.console == CONSOLE_VIRTIO ? VIRTIO_CMDLINE :
 							    DEFAULT_CMDLINE;
 }
 
@@ -352,11 +347,7 @@ static int cmd_run(int argc, char **argv)
 			  o.initrd, initrd_size >> 20);
 
 	mcfg = (struct machine_config){ .device = o.device, .mem_size = o.mem,
-					.cpus = o.cpus, .nr_disks = o.nr_disks,
-					.nr_nics = o.nr_nics, .rng = o.rng,
-					.console = o.console };
-	memcpy(mcfg.disks, o.disks, sizeof(o.disks));
-	memcpy(mcfg.nics, o.nics, sizeof(o.nics));
+					.cpus = o.cpus, .virtio = o.virtio };
 	if (machine_open(&m, &mcfg, err, sizeof(err)))
 		die_usage("%s", err);
 

@@ -57,17 +57,21 @@ struct machine_nic {
 
 enum machine_console { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
-struct machine_config {
-	const char *device;		/* /dev/vireo or /dev/kvm */
-	uint64_t mem_size;
-	int cpus;
-	/* Paravirtual devices (virtio-devices/). */
+/* The paravirtual devices (virtio-devices/) the command line asks for. */
+struct machine_virtio_config {
 	struct machine_disk disks[VM_MAX_VIRTIO];
 	int nr_disks;
 	struct machine_nic nics[VM_MAX_VIRTIO];
 	int nr_nics;
 	bool rng;
 	enum machine_console console;
+};
+
+struct machine_config {
+	const char *device;		/* /dev/vireo or /dev/kvm */
+	uint64_t mem_size;
+	int cpus;
+	struct machine_virtio_config virtio;
 };
 
 struct machine {
