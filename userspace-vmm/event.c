@@ -133,16 +133,11 @@ static void *event_thread(void *arg)
 
 int event_loop_start(struct event_loop *loop)
 {
-	sigset_t all, old;
-	int r;
-
 	/* Signals are for the main thread and the vCPU kicks, not for us. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&loop->thread, NULL, event_thread, loop);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int r = vmm_thread_start(&loop->thread, event_thread, loop);
+
 	if (r)
-		return -r;
+		return r;
 	loop->running = true;
 	return 0;
 }

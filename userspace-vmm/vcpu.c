@@ -357,15 +357,8 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
-	sigset_t all, old;
-	int r;
-
-	/* The thread starts with every signal blocked but the kick. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
+	/* The thread unblocks the kick signal itself. */
+	if (vmm_thread_start(&v->thread, vcpu_thread, v))
 		return -1;
 	v->started = true;
 	return 0;

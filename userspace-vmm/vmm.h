@@ -11,6 +11,7 @@
 #ifndef VIREO_VMM_H
 #define VIREO_VMM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ typedef void (*event_fn)(void *arg, uint32_t events);
 /* Returns 0 or -errno; the callback runs on the event-loop thread. */
 int event_add_fd(struct event_loop *loop, int fd, event_fn fn, void *arg);
 void event_del_fd(struct event_loop *loop, int fd);
+
+/* A thread with every signal blocked (thread.c); 0 or -errno. */
+int vmm_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 enum vmm_stop_reason {
 	VMM_STOP_POWEROFF,	/* guest powered off: exit status 0 */

@@ -5,7 +5,6 @@
  * the device model (virtio_dev.h).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,6 +14,7 @@
 #include <linux/virtio_config.h>
 
 #include "virtio_dev.h"
+#include "vmm.h"
 
 /* epoll data: queue q is q, watch w is WATCH_TAG + w, the stop fd STOP_TAG. */
 #define WATCH_TAG	0x100
@@ -171,16 +171,10 @@ static void *virtio_dev_thread(void *arg)
 
 int virtio_dev_start(struct virtio_dev *vdev)
 {
-	sigset_t all, old;
-	int r;
+	int r = vmm_thread_start(&vdev->thread, virtio_dev_thread, vdev);
 
-	/* Signals are for the main thread and the vCPU kicks. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&vdev->thread, NULL, virtio_dev_thread, vdev);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
-		return -r;
+		return r;
 	vdev->running = true;
 	return 0;
 }
