@@ -88,7 +88,8 @@ static uint8_t blk_read_write(struct virtio_blk *blk, struct blk_request *req,
 
 	if (write && blk->read_only)
 		return VIRTIO_BLK_S_IOERR;
-	if (req->data_len % SECTOR ||
+	/* The used length is 32 bits: no longer transfer in one request. */
+	if (req->data_len % SECTOR || req->data_len > UINT32_MAX - 1 ||
 	    !blk_in_range(blk, sector, req->data_len / SECTOR))
 		return VIRTIO_BLK_S_IOERR;
 	if (!blk_rw_all(blk->fd, req->data, req->data_cnt, sector * SECTOR, write))

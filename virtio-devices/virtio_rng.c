@@ -12,6 +12,7 @@
 #include "virtio_devices.h"
 
 #define PCI_CLASS_OTHER	0xff0000
+#define RNG_MAX		(64u << 10)	/* bytes per request */
 
 struct virtio_rng {
 	struct virtio_dev vdev;
@@ -43,8 +44,14 @@ static void rng_queue_notify(struct virtio_dev *vdev, unsigned int q)
 	while (virtio_dev_pop(vdev, q, c) > 0) {
 		size_t written = 0;
 
-		for (unsigned int i = c->n_out; i < c->n_out + c->n_in; i++)
-			written += rng_fill(c->iov[i].iov_base, c->iov[i].iov_len);
+		/* The device may fill less than offered: at most RNG_MAX. */
+		for (unsigned int i = c->n_out; i < c->n_out + c->n_in; i++) {
+			size_t len = c->iov[i].iov_len;
+
+			if (len > RNG_MAX - written)
+				len = RNG_MAX - written;
+			written += rng_fill(c->iov[i].iov_base, len);
+		}
 		virtio_dev_push(vdev, q, c->head, (uint32_t)written);
 	}
 }

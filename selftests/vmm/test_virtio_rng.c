@@ -60,10 +60,16 @@ void test_virtio_rng(void)
 	unit_case(rng->host_features == (1ull << 32 | 1ull << 28 | 1ull << 29),
 		  "virtio-rng: no device features, only VERSION_1 and the ring's");
 
+	fx_desc(&f, 0, FX_DATA, 128u << 10, VRING_DESC_F_WRITE, 0);
+	fx_avail(&f, 0);
+	virtio_dev_handle_kick(rng, 0);
+	unit_case(fx_used_idx(&f) == 2 && (fx_used(&f, 1, &len), len == 64u << 10),
+		  "virtio-rng: at most 64 KiB a request");
+
 	virtio_dev_start(rng);
 	post_two_buffers(&f);
 	virtio_dev_kick(rng, 0);
-	unit_case(wait_used(&f, 2), "virtio-rng: the I/O thread serves a kick");
+	unit_case(wait_used(&f, 3), "virtio-rng: the I/O thread serves a kick");
 	virtio_device_destroy(rng);
 	fx_destroy(&f);
 }
