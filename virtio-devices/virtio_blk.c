@@ -222,15 +222,6 @@ static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 	}
 }
 
-static void blk_config_read(struct virtio_dev *vdev, uint32_t offset,
-			    void *data, unsigned int size)
-{
-	struct virtio_blk *blk = vdev->model;
-
-	iov_copy_from(&(struct iovec){ &blk->config, sizeof(blk->config) }, 1,
-		      offset, data, size);
-}
-
 static void blk_destroy(struct virtio_dev *vdev)
 {
 	struct virtio_blk *blk = vdev->model;
@@ -248,7 +239,6 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_size = VIRTQ_MAX_SIZE,
 	.config_size = sizeof(struct virtio_blk_config),
 	.pci_class = PCI_CLASS_STORAGE_OTHER,
-	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,
 	.destroy = blk_destroy,
 };
@@ -366,5 +356,6 @@ struct virtio_dev *virtio_blk_create(struct guest_mem *mem, const char *path,
 		blk_destroy(&blk->vdev);
 		return NULL;
 	}
+	blk->vdev.config = &blk->config;
 	return &blk->vdev;
 }

@@ -188,15 +188,6 @@ static void console_input_ready(struct virtio_dev *vdev, int fd)
 	virtio_dev_push(vdev, QUEUE_RX, c->head, n > 0 ? (uint32_t)n : 0);
 }
 
-static void console_config_read(struct virtio_dev *vdev, uint32_t offset,
-				 void *data, unsigned int size)
-{
-	struct virtio_console *con = vdev->model;
-
-	iov_copy_from(&(struct iovec){ &con->config, sizeof(con->config) }, 1,
-		      offset, data, size);
-}
-
 static void console_reset(struct virtio_dev *vdev)
 {
 	struct virtio_console *con = vdev->model;
@@ -221,7 +212,6 @@ static const struct virtio_dev_ops console_ops = {
 	.queue_size = VIRTQ_MAX_SIZE,
 	.config_size = sizeof(struct virtio_console_config),
 	.pci_class = PCI_CLASS_COMM_OTHER,
-	.config_read = console_config_read,
 	.queue_notify = console_queue_notify,
 	.reset = console_reset,
 	.destroy = console_destroy,
@@ -242,6 +232,7 @@ struct virtio_dev *virtio_console_create(struct guest_mem *mem, int in_fd,
 		console_destroy(&con->vdev);
 		return NULL;
 	}
+	con->vdev.config = &con->config;
 	/* An fd epoll cannot wait on (a regular file) gives no input. */
 	con->in_watched = in_fd >= 0 &&
 			  virtio_dev_watch(&con->vdev, in_fd, console_input_ready) == 0;

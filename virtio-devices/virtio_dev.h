@@ -43,7 +43,10 @@ struct virtio_dev_ops {
 	uint16_t queue_size;		/* the maximum offered */
 	uint32_t config_size;		/* bytes of device config space */
 	uint32_t pci_class;		/* class code, for lspci */
-	/* Device config space; offset + size <= config_size. */
+	/*
+	 * Device config space reads (offset + size <= config_size); when
+	 * NULL the transport copies from vdev->config.
+	 */
 	void (*config_read)(struct virtio_dev *vdev, uint32_t offset,
 			    void *data, unsigned int size);
 	void (*config_write)(struct virtio_dev *vdev, uint32_t offset,
@@ -64,6 +67,7 @@ typedef void (*virtio_watch_fn)(struct virtio_dev *vdev, int fd);
 struct virtio_dev {
 	const struct virtio_dev_ops *ops;
 	void *model;			/* the device model's own state */
+	const void *config;		/* config_size bytes, or NULL */
 	const char *name;		/* "disk.img", for messages */
 
 	pthread_mutex_t lock;

@@ -122,15 +122,6 @@ static void net_queue_notify(struct virtio_dev *vdev, unsigned int q)
 		net_watch(net, true);		/* new receive buffers */
 }
 
-static void net_config_read(struct virtio_dev *vdev, uint32_t offset,
-			    void *data, unsigned int size)
-{
-	struct virtio_net *net = vdev->model;
-
-	iov_copy_from(&(struct iovec){ &net->config, sizeof(net->config) }, 1,
-		      offset, data, size);
-}
-
 static void net_reset(struct virtio_dev *vdev)
 {
 	struct virtio_net *net = vdev->model;
@@ -156,7 +147,6 @@ static const struct virtio_dev_ops net_ops = {
 	.queue_size = VIRTQ_MAX_SIZE,
 	.config_size = sizeof(struct virtio_net_config),
 	.pci_class = PCI_CLASS_NETWORK_ETHERNET,
-	.config_read = net_config_read,
 	.queue_notify = net_queue_notify,
 	.reset = net_reset,
 	.destroy = net_destroy,
@@ -180,6 +170,7 @@ struct virtio_dev *virtio_net_create_fd(struct guest_mem *mem, int fd,
 		net_destroy(&net->vdev);
 		return NULL;
 	}
+	net->vdev.config = &net->config;
 	net->watching = true;
 	net_watch(net, false);
 	return &net->vdev;

@@ -283,7 +283,10 @@ static void vp_mmio_read(struct vmm_device *dev, uint64_t off, void *data,
 		if (!vp_device_cfg_range(vp, off, size))
 			return;
 		pthread_mutex_lock(&vdev->lock);
-		vdev->ops->config_read(vdev, (uint32_t)off, data, size);
+		if (vdev->ops->config_read)
+			vdev->ops->config_read(vdev, (uint32_t)off, data, size);
+		else if (vdev->config)
+			memcpy(data, (const uint8_t *)vdev->config + off, size);
 		pthread_mutex_unlock(&vdev->lock);
 	}
 }

@@ -56,15 +56,6 @@ static void rng_queue_notify(struct virtio_dev *vdev, unsigned int q)
 	}
 }
 
-static void rng_config_read(struct virtio_dev *vdev, uint32_t offset,
-			    void *data, unsigned int size)
-{
-	(void)vdev;
-	(void)offset;
-	(void)data;
-	(void)size;
-}
-
 static void rng_destroy(struct virtio_dev *vdev)
 {
 	struct virtio_rng *rng = vdev->model;
@@ -80,7 +71,6 @@ static const struct virtio_dev_ops rng_ops = {
 	.queue_size = VIRTQ_MAX_SIZE,
 	.config_size = 0,
 	.pci_class = PCI_CLASS_OTHER,
-	.config_read = rng_config_read,
 	.queue_notify = rng_queue_notify,
 	.destroy = rng_destroy,
 };
