@@ -206,18 +206,31 @@ static bool blk_frame(struct virtio_blk *blk, struct blk_request *req)
 	return true;
 }
 
+/*
+ * The file I/O runs without the device lock, so a vCPU touching the
+ * device's registers meanwhile never waits for the disk; a reset in that
+ * time makes us drop the request instead of completing it.
+ */
 static void blk_queue_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct virtio_blk *blk = vdev->model;
 	struct blk_request req;
 
 	while (virtio_dev_pop(vdev, q, &blk->chain) > 0) {
+		unsigned int generation = vdev->generation;
+		uint8_t status;
+
 		if (!blk_frame(blk, &req)) {
 			/* Nowhere to put a status: give the buffers back. */
 			virtio_dev_push(vdev, q, blk->chain.head, 0);
 			continue;
 		}
-		*req.status = blk_execute(blk, &req);
+		pthread_mutex_unlock(&vdev->lock);
+		status = blk_execute(blk, &req);
+		pthread_mutex_lock(&vdev->lock);
+		if (generation != vdev->generation)
+			return;
+		*req.status = status;
 		virtio_dev_push(vdev, q, blk->chain.head, req.written);
 	}
 }

@@ -235,6 +235,7 @@ void virtio_dev_reset(struct virtio_dev *vdev)
 {
 	for (unsigned int q = 0; q < vdev->ops->num_queues; q++)
 		virtq_reset(&vdev->vqs[q]);
+	vdev->generation++;
 	vdev->status = 0;
 	vdev->guest_features = 0;
 	vdev->failed = false;

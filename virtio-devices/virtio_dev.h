@@ -51,7 +51,12 @@ struct virtio_dev_ops {
 			    void *data, unsigned int size);
 	void (*config_write)(struct virtio_dev *vdev, uint32_t offset,
 			     const void *data, unsigned int size);
-	/* The driver notified queue q (I/O thread, vdev->lock held). */
+	/*
+	 * The driver notified queue q (I/O thread, vdev->lock held).  A model
+	 * may drop the lock around slow work on a popped chain; after taking
+	 * it again it must drop the chain if vdev->generation changed (the
+	 * device was reset meanwhile).
+	 */
 	void (*queue_notify)(struct virtio_dev *vdev, unsigned int q);
 	/* The driver set DRIVER_OK (vdev->lock held).  May be NULL. */
 	void (*start)(struct virtio_dev *vdev);
@@ -77,6 +82,7 @@ struct virtio_dev {
 	struct virtq vqs[VIRTIO_DEV_MAX_QUEUES];
 	int kick_fd[VIRTIO_DEV_MAX_QUEUES];	/* notify eventfds */
 	bool failed;			/* broken until reset */
+	unsigned int generation;	/* counts resets */
 	bool fail_reported;		/* the message is printed once */
 
 	/* The transport's interrupt: cause is VIRTIO_SIGNAL_*. */
