@@ -31,6 +31,8 @@ make -s -C "$TB_TOP" module KDIR="$KDIR" selftests
 bench_machine() {
 	local machine=$1 ref=$2 iter=$3 name=bench-$1 nonce results dev s
 	nonce=$(tb_nonce)
+	# The init's console depends on the machine (tb_init_head).
+	local TB_MACHINE=$machine
 	{
 		tb_init_head
 		tb_init_load vireo
@@ -44,7 +46,7 @@ bench_machine() {
 	} >"$TB_OUT/$name.init"
 	tb_initrd "$TB_OUT/$name.initrd.gz" "$TB_OUT/$name.init" \
 		"$TB_TOP/vireo.ko=/vireo.ko" "$bench=/tests/exit_bench"
-	TB_MACHINE=$machine tb_boot "$TB_OUT/$name.initrd.gz" "$TB_OUT/$name.log" "$4"
+	tb_boot "$TB_OUT/$name.initrd.gz" "$TB_OUT/$name.log" "$4"
 	results=$TB_OUT/$name.results
 	tb_parse "$TB_OUT/$name.log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$results"
 	say "guest machine ran ${TB_BOOT_SECS}s; console log: $TB_OUT/$name.log"
