@@ -13,7 +13,10 @@
 #   5b. boots it once more for the virtio devices (virtio.sh: disks, ext4,
 #      read-only disk, entropy, hvc0, TAP network; TB_VIRTIO=0 skips it);
 #   6. boots the VT-x testbed (Bochs) with vireo.ko and runs the same
-#      programs there (counted; with TB_VMX_REF=1 also a kvm_intel boot).
+#      programs there (counted; with TB_VMX_REF=1 also a kvm_intel boot);
+#   7. boots it again for a shorter set of the monitor's boot tests
+#      (boot.sh with TB_MACHINE=intel: power-off, triple fault, usage),
+#      and once more for virtio.sh's disk run.
 # Every result line names the vendor it came from ("svm", "vmx").
 # Ends with the line "N passed, N failed"; exits 1 on any failure, 2 when a
 # tool is missing.  Logs go to build/testbed/.  Environment: TB_TESTS (names
@@ -200,6 +203,19 @@ if [ "${TB_VMX:-1}" != 0 ] && [ $module_ok = 1 ] && [ ${#progs[@]} -gt 0 ]; then
 	passed=$((passed + TB_PASSED))
 	failed=$((failed + TB_FAILED))
 	skipped=$((skipped + TB_SKIPPED))
+fi
+
+# The monitor on VT-x: a stock-kernel boot to ACPI power-off, a triple
+# fault and the usage errors, by build/vireo on vireo.ko in Bochs.
+if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_BOOT:-1}" != 0 ] && [ $module_ok = 1 ]; then
+	note "monitor boot tests on VT-x (selftests/testbed/boot.sh, Bochs)"
+	host_suite boot-vmx env TB_MACHINE=intel "$TB_DIR/boot.sh"
+fi
+# The virtio devices on VT-x: the disk run of virtio.sh (three disks,
+# ext4, read-only, entropy source) in Bochs.
+if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_VIRTIO:-1}" != 0 ] && [ $module_ok = 1 ]; then
+	note "virtio devices on VT-x (selftests/testbed/virtio.sh, Bochs)"
+	host_suite virtio-vmx env TB_MACHINE=intel "$TB_DIR/virtio.sh"
 fi
 
 [ "$skipped" -eq 0 ] || note "$skipped skipped (not counted)"
