@@ -415,7 +415,8 @@ tb_wait_listen() {
 
 # tb_boot INITRD LOG LIMIT: boots the $TB_MACHINE machine with Debian's
 # kernel and INITRD, serial console to LOG, stopped after LIMIT seconds,
-# or after TB_IDLE_TIMEOUT seconds without console output.  Sets
+# or after TB_IDLE_TIMEOUT seconds without console output, or at
+# TB_DEADLINE (epoch seconds) if that comes first.  Sets
 # TB_BOOT_STATUS (done, timeout, stalled, or emulator-error), TB_BOOT_SECS,
 # and returns 0.  Whether the guest finished is for tb_parse to say (the
 # end marker): Bochs exits with status 1 on the guest's power-off.
@@ -424,6 +425,16 @@ tb_boot() {
 	local stalled=0 rc=0 next_note dir console listener
 	kver=$(tb_kver)
 	: >"$log"
+	# TB_DEADLINE (epoch seconds, check.sh sets it): no boot outlives it.
+	if [ -n "${TB_DEADLINE:-}" ] && [ $((TB_DEADLINE - $(date +%s))) -lt "$limit" ]; then
+		limit=$((TB_DEADLINE - $(date +%s)))
+		if [ "$limit" -lt 30 ]; then
+			tb_msg "no time left before TB_DEADLINE for this boot"
+			TB_BOOT_STATUS=timeout
+			TB_BOOT_SECS=0
+			return 0
+		fi
+	fi
 	if [ "$TB_MACHINE" = intel ]; then
 		tb_require_bochs
 		dir=$log.bochs

@@ -123,7 +123,7 @@ tb_initrd "$TB_OUT/$name.initrd.gz" "$TB_OUT/$name.init" "${files[@]}"
 log=$TB_OUT/$name-console.log
 results=$TB_OUT/$name.results
 limit=$((120 + TB_PROG_TIMEOUT * (use_ref != 0 ? 2 : 1)))
-[ "$TB_MACHINE" != intel ] || limit=${TB_VMX_MAX:-$((600 + 3 * TB_PROG_TIMEOUT * (use_ref != 0 ? 2 : 1)))}
+[ "$TB_MACHINE" != intel ] || limit=$((600 + TB_PROG_TIMEOUT * (use_ref != 0 ? 2 : 1)))
 tb_boot "$TB_OUT/$name.initrd.gz" "$log" "$limit"
 tb_parse "$log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$results"
 [ "$TB_MACHINE" != intel ] || export TB_TAG="vmx "
