@@ -40,9 +40,21 @@ struct virtio_dev *virtio_blk_create(struct guest_mem *mem, const char *path,
 struct virtio_dev *virtio_net_create(struct guest_mem *mem, const char *tap,
 				     const uint8_t mac[6], char *err,
 				     size_t errlen);
-/* The same over any fd that reads and writes whole frames (tests). */
+/* The same over any fd that reads and writes whole frames, no offloads. */
 struct virtio_dev *virtio_net_create_fd(struct guest_mem *mem, int fd,
 					const char *name, const uint8_t mac[6]);
+/*
+ * Sets the TAP's offloads (TUN_F_* flags, as TUNSETOFFLOAD); 0 or -1 with
+ * errno.  The device probes with it at creation (no TUN_F_CSUM: no
+ * offloads offered) and sets what the driver accepted at DRIVER_OK.
+ */
+typedef int (*virtio_net_offload_fn)(int fd, unsigned int tun_flags);
+struct virtio_dev *virtio_net_create_offload(struct guest_mem *mem, int fd,
+					     const char *name,
+					     const uint8_t mac[6],
+					     virtio_net_offload_fn set_offload);
+/* Frames dropped for a bad header (tx) or a refused offload (rx). */
+unsigned long virtio_net_dropped(const struct virtio_dev *vdev, bool rx);
 
 static inline void virtio_device_destroy(struct virtio_dev *vdev)
 {

@@ -2,9 +2,23 @@
 /*
  * virtio-net over a TAP device: queue 0 receives (frames from the TAP
  * fd into the guest's buffers), queue 1 transmits.  Offered: MAC and
- * STATUS (link up); no offloads, no merged receive buffers, no control
+ * STATUS (link up) and, when the TAP takes TUNSETOFFLOAD, the checksum
+ * and TCP segmentation offloads both ways (CSUM, GUEST_CSUM, HOST_TSO4/6,
+ * GUEST_TSO4/6); no ECN or UFO, no merged receive buffers, no control
  * queue.  The TAP fd carries the same 12-byte virtio_net_hdr_v1 in front
- * of each frame (IFF_VNET_HDR), so frames go through unchanged.
+ * of each frame (IFF_VNET_HDR), so frames and their headers go through
+ * unchanged, except that on receive num_buffers is set to 1 (there is no
+ * MRG_RXBUF) and flags the driver did not agree to are cleared.
+ *
+ * Offloads: the TAP's own offloads (what it may hand us: partial
+ * checksums, GSO frames) are off until DRIVER_OK, then set to match the
+ * GUEST_* features the driver accepted, and off again at reset.  The
+ * guest's headers are checked before they go to the TAP: a chain shorter
+ * than the header, a header asking for an offload the driver did not
+ * negotiate, or a checksum place past the frame's end drops the frame
+ * (counted in tx_dropped); the TAP checks the rest.  With GUEST_TSO and
+ * no MRG_RXBUF the Linux driver posts 64 KiB chains ("big packets"),
+ * which a frame fills by one readv.
  *
  * Any fd that reads and writes whole frames works (the host tests use a
  * SOCK_SEQPACKET pair).  Frames are read only while the guest has a
@@ -43,7 +57,59 @@ struct virtio_net {
 	char name[IFNAMSIZ];
 	struct virtio_net_config config;
 	struct virtq_chain rx_chain, tx_chain;
+	virtio_net_offload_fn set_offload;	/* NULL: not a TAP */
+	unsigned long tx_dropped, rx_dropped;
 };
+
+/* The virtio features the TAP's offloads make possible. */
+#define NET_F_OFFLOADS	(1ull << VIRTIO_NET_F_CSUM | \
+			 1ull << VIRTIO_NET_F_GUEST_CSUM | \
+			 1ull << VIRTIO_NET_F_HOST_TSO4 | \
+			 1ull << VIRTIO_NET_F_HOST_TSO6 | \
+			 1ull << VIRTIO_NET_F_GUEST_TSO4 | \
+			 1ull << VIRTIO_NET_F_GUEST_TSO6)
+
+/*
+ * Is hdr a header the driver may send (tx) or receive (rx) with the
+ * features agreed?  The CSUM/HOST_TSO features govern what the driver
+ * sends, GUEST_CSUM/GUEST_TSO what it takes.
+ */
+static bool net_hdr_ok(const struct virtio_dev *vdev,
+		       const struct virtio_net_hdr_v1 *hdr, bool rx)
+{
+	unsigned int csum = rx ? VIRTIO_NET_F_GUEST_CSUM : VIRTIO_NET_F_CSUM;
+	unsigned int tso4 = rx ? VIRTIO_NET_F_GUEST_TSO4 : VIRTIO_NET_F_HOST_TSO4;
+	unsigned int tso6 = rx ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_HOST_TSO6;
+
+	if ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    !virtio_dev_has(vdev, csum))
+		return false;
+	switch (hdr->gso_type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return virtio_dev_has(vdev, tso4) && hdr->gso_size;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return virtio_dev_has(vdev, tso6) && hdr->gso_size;
+	default:			/* UDP, ECN: not offered */
+		return false;
+	}
+}
+
+/* TUN_F_* for the GUEST_* features the driver accepted. */
+static unsigned int net_tun_offloads(const struct virtio_dev *vdev)
+{
+	unsigned int f = 0;
+
+	if (!virtio_dev_has(vdev, VIRTIO_NET_F_GUEST_CSUM))
+		return 0;
+	f |= TUN_F_CSUM;
+	if (virtio_dev_has(vdev, VIRTIO_NET_F_GUEST_TSO4))
+		f |= TUN_F_TSO4;
+	if (virtio_dev_has(vdev, VIRTIO_NET_F_GUEST_TSO6))
+		f |= TUN_F_TSO6;
+	return f;
+}
 
 static void net_watch(struct virtio_net *net, bool on)
 {
@@ -56,6 +122,7 @@ static void net_watch(struct virtio_net *net, bool on)
 static bool net_receive_one(struct virtio_net *net)
 {
 	struct virtq_chain *c = &net->rx_chain;
+	struct virtio_net_hdr_v1 hdr;
 	uint16_t one = htole16(1);
 	ssize_t n;
 
@@ -71,15 +138,25 @@ static bool net_receive_one(struct virtio_net *net)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
 		return false;		/* keep the buffer for the next frame */
+	if (n >= (ssize_t)sizeof(hdr)) {
+		iov_copy_from(&c->iov[c->n_out], c->n_in, 0, &hdr, sizeof(hdr));
+		if (!net_hdr_ok(&net->vdev, &hdr, true)) {
+			/* An offload the driver refused: keep the buffer. */
+			net->rx_dropped++;
+			return true;
+		}
+	}
 	net->rx_held = false;
-	if (n < (ssize_t)sizeof(struct virtio_net_hdr_v1)) {
+	if (n < (ssize_t)sizeof(hdr)) {
 		virtio_dev_push(&net->vdev, QUEUE_RX, c->head, 0);
 		return n > 0;
 	}
-	/* Without MRG_RXBUF a frame is always in one buffer. */
-	iov_copy_to(&c->iov[c->n_out], c->n_in,
-		    offsetof(struct virtio_net_hdr_v1, num_buffers), &one,
-		    sizeof(one));
+	/* Without GUEST_CSUM the flags must be 0 (DATA_VALID too). */
+	if (!virtio_dev_has(&net->vdev, VIRTIO_NET_F_GUEST_CSUM))
+		hdr.flags = 0;
+	/* Without MRG_RXBUF a frame is always in one buffer: num_buffers 1. */
+	hdr.num_buffers = one;
+	iov_copy_to(&c->iov[c->n_out], c->n_in, 0, &hdr, sizeof(hdr));
 	virtio_dev_push(&net->vdev, QUEUE_RX, c->head, (uint32_t)n);
 	return true;
 }
@@ -101,9 +178,23 @@ static void net_transmit(struct virtio_net *net)
 {
 	struct virtq_chain *c = &net->tx_chain;
 
+	/* Every frame the driver has posted, one writev each, per kick. */
 	while (virtio_dev_pop(&net->vdev, QUEUE_TX, c) > 0) {
+		struct virtio_net_hdr_v1 hdr;
 		ssize_t n;
 
+		if (c->out_len < sizeof(hdr) ||
+		    iov_copy_from(c->iov, c->n_out, 0, &hdr, sizeof(hdr)) !=
+			    sizeof(hdr) ||
+		    !net_hdr_ok(&net->vdev, &hdr, false) ||
+		    ((hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		     (uint64_t)le16toh(hdr.csum_start) +
+				     le16toh(hdr.csum_offset) + 2 >
+			     c->out_len - sizeof(hdr))) {
+			net->tx_dropped++;
+			virtio_dev_push(&net->vdev, QUEUE_TX, c->head, 0);
+			continue;
+		}
 		do {
 			n = writev(net->fd, c->iov, (int)c->n_out);
 		} while (n < 0 && errno == EINTR);
@@ -122,12 +213,26 @@ static void net_queue_notify(struct virtio_dev *vdev, unsigned int q)
 		net_watch(net, true);		/* new receive buffers */
 }
 
+/* DRIVER_OK: the TAP may now hand over what the driver accepted. */
+static void net_start(struct virtio_dev *vdev)
+{
+	struct virtio_net *net = vdev->model;
+
+	if (net->set_offload &&
+	    net->set_offload(net->fd, net_tun_offloads(vdev)) &&
+	    net->set_offload(net->fd, 0))
+		fprintf(stderr, "vireo: %s: cannot set the TAP's offloads: %s\n",
+			net->name, strerror(errno));
+}
+
 static void net_reset(struct virtio_dev *vdev)
 {
 	struct virtio_net *net = vdev->model;
 
 	net->rx_held = false;
 	net_watch(net, false);
+	if (net->set_offload)
+		net->set_offload(net->fd, 0);
 }
 
 static void net_destroy(struct virtio_dev *vdev)
@@ -148,23 +253,53 @@ static const struct virtio_dev_ops net_ops = {
 	.config_size = sizeof(struct virtio_net_config),
 	.pci_class = PCI_CLASS_NETWORK_ETHERNET,
 	.queue_notify = net_queue_notify,
+	.start = net_start,
 	.reset = net_reset,
 	.destroy = net_destroy,
 };
 
+/*
+ * What the TAP can do: with no TUN_F_CSUM, nothing; TSO4/6 each only if
+ * the TAP takes them.  The TAP is left with no offloads until DRIVER_OK.
+ */
+static uint64_t net_probe_offloads(int fd, virtio_net_offload_fn set_offload)
+{
+	uint64_t f = 0;
+
+	if (!set_offload || set_offload(fd, TUN_F_CSUM))
+		return 0;
+	f |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+	if (!set_offload(fd, TUN_F_CSUM | TUN_F_TSO4))
+		f |= 1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO4;
+	if (!set_offload(fd, TUN_F_CSUM | TUN_F_TSO6))
+		f |= 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
+	set_offload(fd, 0);
+	return f & NET_F_OFFLOADS;
+}
+
 struct virtio_dev *virtio_net_create_fd(struct guest_mem *mem, int fd,
 					const char *name, const uint8_t mac[6])
+{
+	return virtio_net_create_offload(mem, fd, name, mac, NULL);
+}
+
+struct virtio_dev *virtio_net_create_offload(struct guest_mem *mem, int fd,
+					     const char *name,
+					     const uint8_t mac[6],
+					     virtio_net_offload_fn set_offload)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
 
 	if (!net)
 		return NULL;
 	net->fd = fd;
+	net->set_offload = set_offload;
 	snprintf(net->name, sizeof(net->name), "%s", name);
 	memcpy(net->config.mac, mac, sizeof(net->config.mac));
 	net->config.status = htole16(VIRTIO_NET_S_LINK_UP);
 	if (virtio_dev_init(&net->vdev, &net_ops, net, net->name, mem,
-			    1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS) ||
+			    1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+				    net_probe_offloads(fd, set_offload)) ||
 	    virtio_dev_watch(&net->vdev, fd, net_fd_ready)) {
 		net->fd = -1;		/* the caller's, on failure */
 		net_destroy(&net->vdev);
@@ -174,6 +309,18 @@ struct virtio_dev *virtio_net_create_fd(struct guest_mem *mem, int fd,
 	net->watching = true;
 	net_watch(net, false);
 	return &net->vdev;
+}
+
+static int net_tap_set_offload(int fd, unsigned int tun_flags)
+{
+	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_flags) ? -1 : 0;
+}
+
+unsigned long virtio_net_dropped(const struct virtio_dev *vdev, bool rx)
+{
+	const struct virtio_net *net = vdev->model;
+
+	return rx ? net->rx_dropped : net->tx_dropped;
 }
 
 /* Opens (or creates) TAP device `name` with 12-byte virtio headers. */
@@ -207,7 +354,7 @@ struct virtio_dev *virtio_net_create(struct guest_mem *mem, const char *tap,
 
 	if (fd < 0)
 		return NULL;
-	vdev = virtio_net_create_fd(mem, fd, tap, mac);
+	vdev = virtio_net_create_offload(mem, fd, tap, mac, net_tap_set_offload);
 	if (!vdev) {
 		close(fd);
 		snprintf(err, errlen, "cannot set up the network card on %s: out of memory or file descriptors",
