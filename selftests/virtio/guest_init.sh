@@ -127,6 +127,9 @@ net_checks() {
 		i=$((i + 1))
 	done
 	echo "$M net mac $(cat /sys/class/net/eth0/address 2>/dev/null || echo none)"
+	# The virtio feature bits the driver accepted, bit 0 first (CSUM,
+	# GUEST_CSUM, ..., 7/8 GUEST_TSO4/6, ..., 11/12 HOST_TSO4/6).
+	echo "$M net features $(cat /sys/class/net/eth0/device/features 2>/dev/null || echo none)"
 	ip link set eth0 up && ip addr add "$ip/24" dev eth0
 	ping -c 3 -W 5 "$peer" >/tmp/ping.out 2>&1
 	echo "$M net ping status $? $(grep -E 'packets transmitted' /tmp/ping.out)"

@@ -305,6 +305,7 @@ net_cases() {
 		--net "tap=$TAP,mac=$MAC"
 	finish_guest net
 	net_cleanup
+	net_features
 	check "[ \"\$(line net 'net mac')\" = $MAC ] && line net 'net ping status' | grep -q '^0 '" \
 		"$c1" "mac '$(line net 'net mac')'; ping: $(line net 'net ping status')"
 	got=$(sha "$WORK/net-got")
@@ -313,6 +314,19 @@ net_cases() {
 	want=$(sha "$WORK/net-blob")
 	check "[ \"\$(line net 'net received sha256')\" = \"\$want bytes $NET_SIZE\" ]" \
 		"$c3" "the guest got '$(line net 'net received sha256')', expected $want, $NET_SIZE bytes"
+}
+
+# net_features: the offloads the guest's driver accepted, as a diagnostic
+# (from the feature bits it printed, bit 0 first).
+net_features() {
+	f=$(line net 'net features')
+	on=""
+	for b in 0:CSUM 1:GUEST_CSUM 7:GUEST_TSO4 8:GUEST_TSO6 11:HOST_TSO4 \
+		 12:HOST_TSO6 15:MRG_RXBUF; do
+		[ "$(printf '%s' "$f" | cut -c $((${b%%:*} + 1)))" = 1 ] &&
+			on="$on ${b#*:}"
+	done
+	echo "# $DEVICE net: the driver accepted${on:- no offloads} (features $f)"
 }
 
 # want RUN: whether VT_ONLY lets the guest run RUN happen.
