@@ -178,7 +178,10 @@ static void *mover_thread(void *arg)
 /*
  * Another thread moves the vCPU thread between the CPUs every few hundred
  * microseconds, so moves land anywhere: in the guest, in the exit
- * handlers, between RUNs.
+ * handlers, between RUNs.  The guest reports at least 400 times, and on
+ * until 20 moves have happened and both CPUs have run it: how many moves
+ * fit in 400 reports depends on the scheduler and the emulator's speed,
+ * so no count of moves per report is assumed (at most 100000 reports).
  */
 TEST_F(migrate, moved_by_another_thread)
 {
@@ -194,7 +197,8 @@ TEST_F(migrate, moved_by_another_thread)
 	m.cpus[0] = nth_cpu(&self->allowed, 0);
 	m.cpus[1] = nth_cpu(&self->allowed, 1);
 	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
-	for (n = 1; n <= 400; n++) {
+	for (n = 1; n <= 400 || ((atomic_load(&m.moves) < 20 ||
+				  ncpu_seen < 2) && n <= 100000); n++) {
 		expect_report(_metadata, &self->vm, n);
 		cpu = sched_getcpu();
 		if (cpu >= 0 && cpu < CPU_SETSIZE && !seen[cpu]) {
@@ -204,8 +208,9 @@ TEST_F(migrate, moved_by_another_thread)
 	}
 	atomic_store(&m.stop, true);
 	ASSERT_EQ(0, pthread_join(t, NULL));
-	TH_LOG("%d moves, %d CPUs seen", atomic_load(&m.moves), ncpu_seen);
-	ASSERT_LT(10, atomic_load(&m.moves));
+	TH_LOG("%d moves, %d CPUs seen in %llu reports",
+	       atomic_load(&m.moves), ncpu_seen, (unsigned long long)(n - 1));
+	ASSERT_LE(20, atomic_load(&m.moves));
 	ASSERT_EQ(2, ncpu_seen);
 }
 
