@@ -55,6 +55,7 @@ vt_guest_initrd() {
 		echo "$out"
 		return 0
 	fi
+	mkdir -p "$(dirname "$out")"
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/vt-guest.XXXXXX")
 	chmod 755 "$stage"
 	vt_stage_busybox "$stage"
