@@ -56,7 +56,7 @@ local_run() {
 testbed_init() {
 	local run dev node
 	run="env VT_INITRD=/virtio/guest.gz VT_IMAGES=/virtio/img VT_TIMEOUT=$vt_timeout"
-	[ -z "$vt_only" ] || run="$run VT_ONLY=$vt_only"
+	[ -z "$vt_only" ] || run="$run VT_ONLY='$vt_only'"
 	tb_init_head
 	echo 'insmod /virtio/tun.ko || echo "$M virtio cannot load tun.ko"'
 	for dev in vireo "$refdev"; do
