@@ -235,6 +235,13 @@ want() {
 }
 
 echo "TAP version 13"
+# A misspelt case name would otherwise run nothing and pass.
+for c in ${BOOT_ONLY:-}; do
+	case " poweroff reboot reboot-kbd shell pvh triple usage " in
+	*" $c "*) ;;
+	*) echo "Bail out! BOOT_ONLY: no case '$c' (poweroff reboot reboot-kbd shell pvh triple usage)"; exit 1 ;;
+	esac
+done
 [ -n "${BOOT_ONLY:-}" ] || echo "1..15"
 mkdir -p "$WORK"
 INITRD=${BOOT_INITRD:-$WORK/initramfs.gz}

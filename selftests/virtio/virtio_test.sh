@@ -339,6 +339,13 @@ want() {
 }
 
 echo "TAP version 13"
+# A misspelt run name would otherwise run nothing and pass.
+for r in ${VT_ONLY:-}; do
+	case " disk console net " in
+	*" $r "*) ;;
+	*) echo "Bail out! VT_ONLY: no run '$r' (disk console net)"; exit 1 ;;
+	esac
+done
 [ -n "${VT_ONLY:-}" ] || echo "1..14"
 mkdir -p "$WORK"
 ! want disk || disk_cases
