@@ -190,6 +190,27 @@ fail:
 	return -1;
 }
 
+/* One stderr line for each device with something to say at the end. */
+void machine_report_devices(struct machine *m)
+{
+	struct machine_devices *d = m->devices;
+	char line[256];
+
+	for (int i = 0; d && i < d->nr_virtio; i++) {
+		struct virtio_dev *vdev = d->virtio[i].vdev;
+
+		if (!vdev->ops->summary)
+			continue;
+		line[0] = 0;
+		pthread_mutex_lock(&vdev->lock);
+		vdev->ops->summary(vdev, line, sizeof(line));
+		pthread_mutex_unlock(&vdev->lock);
+		if (line[0])
+			fprintf(stderr, "vireo: %s %s: %s\n", vdev->ops->type,
+				vdev->name, line);
+	}
+}
+
 void machine_destroy_devices(struct machine *m)
 {
 	struct machine_devices *d = m->devices;

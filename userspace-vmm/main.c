@@ -373,6 +373,7 @@ static int cmd_run(int argc, char **argv)
 	status = machine_run(&m);
 	term_restore();
 	fflush(stdout);
+	machine_report_devices(&m);
 	if (m.stop_msg[0])
 		fprintf(stderr, "\r\nvireo: %s\n", m.stop_msg);
 	machine_close(&m);

@@ -129,6 +129,7 @@ void machine_stop_locked(struct machine *m, enum vmm_stop_reason why,
 /* machine_devices.c: the one place device constructors are called. */
 int machine_create_devices(struct machine *m, char *err, size_t errlen);
 void machine_destroy_devices(struct machine *m);
+void machine_report_devices(struct machine *m);
 
 /* vcpu.c */
 int vcpu_init(struct machine *m, struct vcpu *v, int id, char *err,

@@ -23,6 +23,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "virtq.h"
@@ -64,6 +65,11 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *vdev);
 	/* Stops the I/O thread and frees the model (virtio_devices.h). */
 	void (*destroy)(struct virtio_dev *vdev);
+	/*
+	 * What the monitor says of the device when it ends: one line into
+	 * buf, or nothing (buf[0] stays 0) when all went well.  May be NULL.
+	 */
+	void (*summary)(struct virtio_dev *vdev, char *buf, size_t len);
 };
 
 /* An extra fd the model waits on in its I/O thread. */

@@ -199,6 +199,8 @@ static void net_transmit(struct virtio_net *net)
 			n = writev(net->fd, c->iov, (int)c->n_out);
 		} while (n < 0 && errno == EINTR);
 		/* A frame the host cannot take now is dropped, as on a wire. */
+		if (n < 0)
+			net->tx_dropped++;
 		virtio_dev_push(&net->vdev, QUEUE_TX, c->head, 0);
 	}
 }
@@ -245,6 +247,16 @@ static void net_destroy(struct virtio_dev *vdev)
 	free(net);
 }
 
+static void net_summary(struct virtio_dev *vdev, char *buf, size_t len)
+{
+	struct virtio_net *net = vdev->model;
+
+	if (net->tx_dropped || net->rx_dropped)
+		snprintf(buf, len,
+			 "dropped %lu frames from the guest (a bad header, or the TAP refused them) and %lu to it (an offload its driver did not accept)",
+			 net->tx_dropped, net->rx_dropped);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.type = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -256,6 +268,7 @@ static const struct virtio_dev_ops net_ops = {
 	.start = net_start,
 	.reset = net_reset,
 	.destroy = net_destroy,
+	.summary = net_summary,
 };
 
 /*

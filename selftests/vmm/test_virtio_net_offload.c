@@ -141,6 +141,13 @@ void test_virtio_net_offload(void)
 		return;
 	fx_activate(&rx, net, 0);
 	fx_activate(&tx, net, 1);
+	{
+		char line[256] = "";
+
+		net->ops->summary(net, line, sizeof(line));
+		unit_case(line[0] == 0,
+			  "virtio-net: nothing dropped, nothing in the exit summary");
+	}
 
 	/* The TAP's offloads follow the GUEST_* features accepted. */
 	fake_flags = 0xdead;
@@ -245,6 +252,14 @@ void test_virtio_net_offload(void)
 	net->watch[0].fn(net, sv[0]);
 	unit_case(fx_used_idx(&rx) == 0 && virtio_net_dropped(net, true) == 1,
 		  "virtio-net offload: a GSO frame the driver refused is dropped, the buffer kept");
+	{
+		char line[256] = "";
+
+		net->ops->summary(net, line, sizeof(line));
+		unit_case(strstr(line, "dropped 6 frames from the guest") &&
+				  strstr(line, "and 1 to it"),
+			  "virtio-net: the exit summary gives both drop counts");
+	}
 	h = gso_hdr(VIRTIO_NET_HDR_GSO_NONE);
 	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	memcpy(frame, &h, HDR_LEN);
