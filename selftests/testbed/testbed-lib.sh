@@ -455,9 +455,12 @@ tb_boot() {
 	else
 		console=$log
 		t0=$(date +%s)
+		# TB_QEMU_ARGS: more options, for debugging (as
+		# "-d cpu_reset,guest_errors -D /tmp/qemu.log").
+		# shellcheck disable=SC2086 # the words are options
 		timeout -k 10 "$limit" qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2048 \
 			-nographic -no-reboot -nic none -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-			-append "$TB_APPEND" \
+			-append "$TB_APPEND" ${TB_QEMU_ARGS:-} \
 			</dev/null >"$log" 2>"$log.qemu-stderr" &
 	fi
 	pid=$!

@@ -163,6 +163,7 @@ if [ "$mode" = console ]; then
 	exec </dev/hvc0 >/dev/hvc0 2>&1
 fi
 echo "$M up $(uname -r) mode ${mode:-none} uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "$M clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo none)"
 echo "$M modules loaded, failed:${bad:- none}"
 case $mode in
 disk) disk_checks ;;
@@ -176,6 +177,6 @@ bench)
 	root_on_vda && exec switch_root /mnt /bin/sh /bench/run.sh
 	;;
 esac
-echo "$M powering off"
+echo "$M powering off uptime $(cut -d' ' -f1 /proc/uptime)"
 sync
 poweroff -f
