@@ -529,6 +529,27 @@ static void segment_from_user(int seg, const struct vireo_segment *s)
 	vmwrite(seg_field(VMCS_GUEST_ES_AR, seg), ar);
 }
 
+/*
+ * The guest's CR0 and CR4 as it sees them (with the VMCS loaded): the
+ * bits in the guest/host mask are the read shadow's, the others the
+ * guest changes without an exit and are in the guest field itself.
+ */
+static u64 vmx_guest_cr0(void)
+{
+	u64 mask = vmread(VMCS_CR0_MASK);
+
+	return (vmread(VMCS_CR0_READ_SHADOW) & mask) |
+	       (vmread(VMCS_GUEST_CR0) & ~mask);
+}
+
+static u64 vmx_guest_cr4(void)
+{
+	u64 mask = vmread(VMCS_CR4_MASK);
+
+	return (vmread(VMCS_CR4_READ_SHADOW) & mask) |
+	       (vmread(VMCS_GUEST_CR4) & ~mask);
+}
+
 static void vmx_get_sregs(struct vireo_vcpu *vcpu, struct vireo_sregs *s)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -546,9 +567,9 @@ static void vmx_get_sregs(struct vireo_vcpu *vcpu, struct vireo_sregs *s)
 	s->gdt.limit = vmread(VMCS_GUEST_GDTR_LIMIT);
 	s->idt.base = vmread(VMCS_GUEST_IDTR_BASE);
 	s->idt.limit = vmread(VMCS_GUEST_IDTR_LIMIT);
-	s->cr0 = vmread(VMCS_CR0_READ_SHADOW);
+	s->cr0 = vmx_guest_cr0();
 	s->cr3 = vmread(VMCS_GUEST_CR3);
-	s->cr4 = vmread(VMCS_CR4_READ_SHADOW);
+	s->cr4 = vmx_guest_cr4();
 	s->efer = vmread(VMCS_GUEST_EFER);
 	vmx_put();
 	s->cr2 = vmx->cr2;
@@ -675,14 +696,19 @@ static void vmx_paging_state(struct vireo_vcpu *vcpu,
 	vmx_get(vcpu);
 	ctx->cr0 = vmread(VMCS_GUEST_CR0);
 	ctx->cr3 = vmread(VMCS_GUEST_CR3);
-	ctx->cr4 = vmread(VMCS_CR4_READ_SHADOW);
+	ctx->cr4 = vmx_guest_cr4();
 	ctx->efer = vmread(VMCS_GUEST_EFER);
 	vmx_put();
 }
 
 static u64 vmx_get_cr4(struct vireo_vcpu *vcpu)
 {
-	return vmx_read(vcpu, VMCS_CR4_READ_SHADOW);
+	u64 cr4;
+
+	vmx_get(vcpu);
+	cr4 = vmx_guest_cr4();
+	vmx_put();
+	return cr4;
 }
 
 static int vmx_get_cpl(struct vireo_vcpu *vcpu)
@@ -759,7 +785,7 @@ static int vmx_write_efer(struct vireo_vcpu *vcpu, u64 efer)
 		return -EINVAL;
 	vmx_get(vcpu);
 	old = vmread(VMCS_GUEST_EFER);
-	if ((vmread(VMCS_CR0_READ_SHADOW) & X86_CR0_PG) &&
+	if ((vmx_guest_cr0() & X86_CR0_PG) &&
 	    ((efer ^ old) & EFER_LME)) {
 		vmx_put();
 		return -EINVAL;
@@ -1386,12 +1412,16 @@ static int vmx_exit_cr_access(struct vireo_vcpu *vcpu)
 			ret = -EINVAL;
 		break;
 	case CR_TYPE_CLTS:
-		cr0 = vmx_read(vcpu, VMCS_CR0_READ_SHADOW);
+		vmx_get(vcpu);
+		cr0 = vmx_guest_cr0();
+		vmx_put();
 		ret = vmx_write_cr0(vcpu, cr0 & ~X86_CR0_TS);
 		break;
 	case CR_TYPE_LMSW:
 		/* LMSW sets the low four bits but cannot clear PE. */
-		cr0 = vmx_read(vcpu, VMCS_CR0_READ_SHADOW);
+		vmx_get(vcpu);
+		cr0 = vmx_guest_cr0();
+		vmx_put();
 		ret = vmx_write_cr0(vcpu, (cr0 & ~0xeULL) |
 					  ((q >> 16) & 0xf));
 		break;
