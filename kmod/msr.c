@@ -177,17 +177,27 @@ int vireo_handle_wrmsr(struct vireo_vcpu *vcpu, u32 index, u64 data)
 	return 1;
 }
 
-/* XSETBV exit: only XCR0, with a value the guest's CPUID allows. */
-int vireo_handle_xsetbv(struct vireo_vcpu *vcpu, u32 index, u64 value)
+/*
+ * A value XCR0 may take: x87 on, only components the guest's CPUID
+ * offers, AVX only with SSE, the AVX-512 components all or none and only
+ * with AVX.  XSETBV (#GP otherwise) and SET_XCRS (EINVAL) both use it.
+ */
+bool vireo_xcr0_valid(struct vireo_vcpu *vcpu, u64 value)
 {
 	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
 		     XFEATURE_MASK_Hi16_ZMM;
 
-	if (index != 0 || !(value & XFEATURE_MASK_FP) ||
-	    (value & ~vireo_guest_supported_xcr0(vcpu)) ||
-	    ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE)) ||
-	    ((value & avx512) && (value & avx512) != avx512) ||
-	    ((value & avx512) && !(value & XFEATURE_MASK_YMM))) {
+	return (value & XFEATURE_MASK_FP) &&
+	       !(value & ~vireo_guest_supported_xcr0(vcpu)) &&
+	       (!(value & XFEATURE_MASK_YMM) || (value & XFEATURE_MASK_SSE)) &&
+	       (!(value & avx512) || ((value & avx512) == avx512 &&
+				      (value & XFEATURE_MASK_YMM)));
+}
+
+/* XSETBV exit: only XCR0, with a value vireo_xcr0_valid() accepts. */
+int vireo_handle_xsetbv(struct vireo_vcpu *vcpu, u32 index, u64 value)
+{
+	if (index != 0 || !vireo_xcr0_valid(vcpu, value)) {
 		vireo_vendor->inject_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 		return 1;
 	}
@@ -275,6 +285,12 @@ void vireo_msrs_exit_guest(struct vireo_vcpu *vcpu)
 	if (host_has_tsc_aux() &&
 	    vcpu->msrs.tsc_aux != this_cpu_read(host_tsc_aux))
 		wrmsrl(MSR_TSC_AUX, this_cpu_read(host_tsc_aux));
-	if (vireo_host_xcr0 && vcpu->xcr0 != vireo_host_xcr0)
+	/*
+	 * XSETBV always exits on hardware, but a CPU model that ignores the
+	 * intercept (QEMU's TCG under SVM) lets the guest write XCR0 itself:
+	 * look at what is there, not at what the guest was given.
+	 */
+	if (vireo_host_xcr0 &&
+	    xgetbv(XCR_XFEATURE_ENABLED_MASK) != vireo_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vireo_host_xcr0);
 }

@@ -389,16 +389,14 @@ static int set_xcrs(struct vireo_vcpu *vcpu, struct vireo_xcrs __user *arg)
 		return -EFAULT;
 	if (xcrs.nr_xcrs > VIREO_MAX_XCRS || xcrs.flags)
 		return -EINVAL;
+	/* As KVM: the first entry for XCR0 counts, other XCRs are ignored. */
 	for (i = 0; i < xcrs.nr_xcrs; i++) {
-		u64 v = xcrs.xcrs[i].value;
-
 		if (xcrs.xcrs[i].xcr != 0)
+			continue;
+		if (!vireo_xcr0_valid(vcpu, xcrs.xcrs[i].value))
 			return -EINVAL;
-		if (!(v & XFEATURE_MASK_FP) ||
-		    (v & ~vireo_guest_supported_xcr0(vcpu)) ||
-		    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)))
-			return -EINVAL;
-		vcpu->xcr0 = v;
+		vcpu->xcr0 = xcrs.xcrs[i].value;
+		break;
 	}
 	return 0;
 }

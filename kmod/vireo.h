@@ -174,6 +174,7 @@ int vireo_handle_hypercall(struct vireo_vcpu *vcpu);
 int vireo_handle_rdmsr(struct vireo_vcpu *vcpu, u32 index);
 int vireo_handle_wrmsr(struct vireo_vcpu *vcpu, u32 index, u64 data);
 int vireo_handle_xsetbv(struct vireo_vcpu *vcpu, u32 index, u64 value);
+bool vireo_xcr0_valid(struct vireo_vcpu *vcpu, u64 value);
 int vireo_handle_shutdown(struct vireo_vcpu *vcpu);
 int vireo_handle_page_fault(struct vireo_vcpu *vcpu, u64 gpa, bool write,
 			    bool fetch);
