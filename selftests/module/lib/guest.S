@@ -235,6 +235,41 @@ snip cpuid_loop
 	hlt
 endsnip cpuid_loop
 
+/*
+ * XCR0 and CPUID leaf 0xD: sets CR4.OSXSAVE and reports CPUID.1:ECX on
+ * port 0x70.  Then, for each value the host gives on IN from port 0x75
+ * until it gives 0: XSETBV of it into XCR0, CPUID.(0xD,0):EBX on 0x76,
+ * an OUT exit on 0x77 (the host's XCR0 is back meanwhile), XGETBV's EAX
+ * on 0x78.
+ */
+snip xcr_probe
+	mov	%cr4, %rax
+	or	$(1 << 18), %rax
+	mov	%rax, %cr4
+	mov	$1, %eax
+	xor	%ecx, %ecx
+	cpuid
+	mov	%ecx, %eax
+	out	%eax, $0x70
+1:	in	$0x75, %eax
+	test	%eax, %eax
+	jz	2f
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xsetbv
+	mov	$0xd, %eax
+	xor	%ecx, %ecx
+	cpuid
+	mov	%ebx, %eax
+	out	%eax, $0x76
+	out	%al, $0x77
+	xor	%ecx, %ecx
+	xgetbv
+	out	%eax, $0x78
+	jmp	1b
+2:	hlt
+endsnip xcr_probe
+
 /* OUT forever: each exit returns to userspace. */
 snip out_loop
 1:	out	%al, $0x81
