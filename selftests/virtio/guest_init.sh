@@ -104,11 +104,16 @@ recv_until() {
 	shift 2
 	rm -f /tmp/hold
 	mkfifo /tmp/hold
-	"$@" </tmp/hold >"$file" &
+	# The file exists before the loop looks at it: the background job
+	# makes it only once its stdin (the FIFO) is open, and a missing file
+	# used to end the wait at once, taking nc down with whatever it had.
+	: >"$file"
+	"$@" </tmp/hold >>"$file" &
 	pid=$!
 	exec 8>/tmp/hold
 	i=0
-	while [ "$(stat -c %s "$file")" -lt "$size" ] && [ $i -lt 600 ]; do
+	while [ "$(stat -c %s "$file" 2>/dev/null || echo 0)" -lt "$size" ] &&
+	      [ $i -lt 600 ]; do
 		usleep 100000
 		i=$((i + 1))
 	done
