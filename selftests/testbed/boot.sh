@@ -118,7 +118,7 @@ if [ "$TB_MACHINE" = intel ]; then
 	# Host seconds: Bochs's boot (600 below), then the nested guests
 	# (about 150 s of host time each).
 	per_dev=$TB_PROG_TIMEOUT
-	TB_IDLE_TIMEOUT=${TB_IDLE_TIMEOUT:-600}
+	[ -n "$TB_IDLE_SET" ] || TB_IDLE_TIMEOUT=600
 else
 	name=boot
 	ref=kvm_amd

@@ -216,11 +216,16 @@ if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_BOOT:-1}" != 0 ] && [ $module_ok = 1 ]; th
 	note "monitor boot tests on VT-x (selftests/testbed/boot.sh, Bochs)"
 	host_suite boot-vmx env TB_MACHINE=intel "$TB_DIR/boot.sh"
 fi
-# The virtio devices on VT-x: the disk run of virtio.sh (three disks,
-# ext4, read-only, entropy source) in Bochs.
+# The virtio devices on VT-x, in Bochs: the disk and console runs of
+# virtio.sh in one boot, the net run in a second.  As the third nested
+# guest of one Bochs boot the net run hung twice (Documentation/testing.md,
+# "Problems seen rarely in the virtio runs"); alone it passes.
 if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_VIRTIO:-1}" != 0 ] && [ $module_ok = 1 ]; then
-	note "virtio devices on VT-x (selftests/testbed/virtio.sh, Bochs)"
-	host_suite virtio-vmx env TB_MACHINE=intel "$TB_DIR/virtio.sh"
+	note "virtio devices on VT-x: disk, console (selftests/testbed/virtio.sh, Bochs)"
+	host_suite virtio-vmx env TB_MACHINE=intel VT_ONLY="disk console" "$TB_DIR/virtio.sh"
+	note "virtio devices on VT-x: net (selftests/testbed/virtio.sh, Bochs)"
+	host_suite virtio-vmx-net env TB_MACHINE=intel VT_ONLY=net \
+		VT_SUITE=virtio-vmx-net "$TB_DIR/virtio.sh"
 fi
 
 [ "$skipped" -eq 0 ] || note "$skipped skipped (not counted)"

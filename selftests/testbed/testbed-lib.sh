@@ -22,6 +22,9 @@ TB_MARK='@@vireo-tb@@'
 TB_PROG_TIMEOUT=${TB_PROG_TIMEOUT:-240}
 # Seconds without any console output after which the guest counts as hung
 # (both emulated CPUs stuck in the kernel print nothing).
+# TB_IDLE_SET: whether the caller chose it (scripts with other defaults
+# look at this, as the line below always gives it a value).
+TB_IDLE_SET=${TB_IDLE_TIMEOUT:+1}
 TB_IDLE_TIMEOUT=${TB_IDLE_TIMEOUT:-$((TB_PROG_TIMEOUT + 60))}
 # What counts as a kernel problem in the console log.
 TB_KERNEL_BAD='BUG:|Oops|rcu: INFO: rcu_[a-z]* detected stalls|Kernel panic|Call Trace|WARNING:|general protection fault|kernel BUG|UBSAN:|refcount_t:|list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than'

@@ -21,7 +21,8 @@
 # per device, default 480, 1200 in Bochs); VT_ONLY (some of "disk console net"; default all);
 # VT_VERBOSE=1 shows each nested guest's output with its kernel messages
 # (for debugging: their warnings then count as failures of the testbed);
-# TB_MACHINE=intel runs it in Bochs instead, as "virtio-vmx".  VT_LOCAL=1
+# TB_MACHINE=intel runs it in Bochs instead, as "virtio-vmx" (VT_SUITE
+# gives another name to the results and logs).  VT_LOCAL=1
 # runs virtio_test.sh right here with QEMU's own virtio devices instead of
 # the monitor (QEMU TCG, no testbed): a check of the guest side alone.
 # Logs: $TB_OUT/virtio-console.log, virtio.results.
@@ -32,6 +33,12 @@ set -euo pipefail
 # On the VT-x machine the suite is "virtio-vmx" and its results say "vmx".
 suite=virtio
 [ "$TB_MACHINE" != intel ] || suite=virtio-vmx
+# VT_SUITE: another name, for the results and the logs (check.sh runs
+# the VT-x net run in a boot of its own, "virtio-vmx-net").
+case ${VT_SUITE:-$suite} in
+*[!a-z0-9-]*) echo "virtio: VT_SUITE '$VT_SUITE': letters, digits and dashes only" >&2; exit 2 ;;
+esac
+suite=${VT_SUITE:-$suite}
 say() { printf '%s: %s\n' "$suite" "$*"; }
 # give_up WHY: a failure before any result, still in the NAME: form.
 give_up() {
@@ -85,15 +92,15 @@ if [ "$TB_MACHINE" = intel ]; then
 	vt_only=${VT_ONLY-}
 	vt_timeout=${VT_TIMEOUT:-600}
 	prog_timeout=1200
-	name=virtio-vmx
-	TB_IDLE_TIMEOUT=${TB_IDLE_TIMEOUT:-600}
+	name=$suite
+	[ -n "$TB_IDLE_SET" ] || TB_IDLE_TIMEOUT=900
 else
 	refdev=kvm_amd
 	use_ref=${TB_REF:-1}
 	vt_only=${VT_ONLY-}
 	vt_timeout=${VT_TIMEOUT:-150}
 	prog_timeout=480
-	name=virtio
+	name=$suite
 fi
 tb_require_tools
 vt_require_tools

@@ -115,6 +115,7 @@ start_guest() {
 	[ "${VT_VERBOSE:-0}" = 0 ] || cmdline="$cmdline loglevel=7"
 	rm -f "$WORK/$name.in"
 	mkfifo "$WORK/$name.in" || return 1
+	echo "# $DEVICE $name: starting"
 	start=$(date +%s)
 	if [ -n "${VT_QEMU:-}" ]; then
 		# shellcheck disable=SC2046 # the words are options
