@@ -219,7 +219,7 @@ fi
 # The virtio devices on VT-x, in Bochs: the disk and console runs of
 # virtio.sh in one boot, the net run in a second.  As the third nested
 # guest of one Bochs boot the net run hung twice (Documentation/testing.md,
-# "Problems seen rarely in the virtio runs"); alone it passes.
+# "Problems seen rarely in the virtio and boot runs"); alone it passes.
 if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_VIRTIO:-1}" != 0 ] && [ $module_ok = 1 ]; then
 	note "virtio devices on VT-x: disk, console (selftests/testbed/virtio.sh, Bochs)"
 	host_suite virtio-vmx env TB_MACHINE=intel VT_ONLY="disk console" "$TB_DIR/virtio.sh"
