@@ -216,17 +216,11 @@ if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_BOOT:-1}" != 0 ] && [ $module_ok = 1 ]; th
 	note "monitor boot tests on VT-x (selftests/testbed/boot.sh, Bochs)"
 	host_suite boot-vmx env TB_MACHINE=intel "$TB_DIR/boot.sh"
 fi
-# The virtio devices on VT-x, in Bochs: each run of virtio.sh (disk,
-# console, net) in a Bochs boot of its own.  A nested guest that followed
-# the disk run in the same Bochs boot hung three times, with Bochs idle
-# (Documentation/testing.md, "Problems seen rarely in the virtio and boot
-# runs"); as the first nested guest of a boot each run has always passed.
+# The virtio devices on VT-x: the three runs of virtio.sh (disk, console,
+# net) in Bochs.
 if [ "${TB_VMX:-1}" != 0 ] && [ "${TB_VIRTIO:-1}" != 0 ] && [ $module_ok = 1 ]; then
-	for run in disk console net; do
-		note "virtio devices on VT-x: $run (selftests/testbed/virtio.sh, Bochs)"
-		host_suite "virtio-vmx-$run" env TB_MACHINE=intel VT_ONLY=$run \
-			VT_SUITE="virtio-vmx-$run" "$TB_DIR/virtio.sh"
-	done
+	note "virtio devices on VT-x (selftests/testbed/virtio.sh, Bochs)"
+	host_suite virtio-vmx env TB_MACHINE=intel "$TB_DIR/virtio.sh"
 fi
 
 [ "$skipped" -eq 0 ] || note "$skipped skipped (not counted)"

@@ -402,6 +402,25 @@ tb_bochs_prepare() {
 	echo c >"$dir/dbg.rc"
 }
 
+# tb_bochs_drain OUT: reads away the emulated screen.  Debian's Bochs has
+# no display-less build; its "term" display makes a pseudo-terminal of its
+# own, names it in its output ('Bochs connected to screen "/dev/pts/N"')
+# and draws the screen there.  Unread, that terminal fills up and Bochs
+# blocks in write() for good, the machine frozen: a few nested guests
+# into a run, as the testbed's kernel messages reach the screen.
+tb_bochs_drain() {
+	local pts i
+	for i in $(seq 100); do
+		pts=$(grep -a -o 'connected to screen "/dev/pts/[0-9]*"' "$1" 2>/dev/null |
+			grep -o '/dev/pts/[0-9]*' || true)
+		if [ -n "$pts" ]; then
+			# Ends when Bochs closes the terminal (EIO).
+			exec cat "$pts" >/dev/null 2>&1
+		fi
+		sleep 0.1
+	done
+}
+
 # tb_wait_listen PORT: waits up to 5 s for a TCP listener on PORT.
 tb_wait_listen() {
 	local hex i
@@ -455,6 +474,8 @@ tb_boot() {
 		t0=$(date +%s)
 		timeout -k 10 "$limit" bochs -q -f "$dir/bochsrc" -rc "$dir/dbg.rc" \
 			</dev/null >"$dir/bochs.out" 2>&1 &
+		pid=$!
+		tb_bochs_drain "$dir/bochs.out" &
 	else
 		console=$log
 		t0=$(date +%s)
@@ -465,8 +486,8 @@ tb_boot() {
 			-nographic -no-reboot -nic none -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 			-append "$TB_APPEND" ${TB_QEMU_ARGS:-} \
 			</dev/null >"$log" 2>"$log.qemu-stderr" &
+		pid=$!
 	fi
-	pid=$!
 	last=$t0
 	next_note=$((t0 + 60))
 	while kill -0 "$pid" 2>/dev/null; do
