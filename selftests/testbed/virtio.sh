@@ -33,8 +33,8 @@ set -euo pipefail
 # On the VT-x machine the suite is "virtio-vmx" and its results say "vmx".
 suite=virtio
 [ "$TB_MACHINE" != intel ] || suite=virtio-vmx
-# VT_SUITE: another name, for the results and the logs (check.sh runs
-# the VT-x net run in a boot of its own, "virtio-vmx-net").
+# VT_SUITE: another name, for the results and the logs (to keep two
+# runs with different VT_ONLY apart in one TB_OUT).
 case ${VT_SUITE:-$suite} in
 *[!a-z0-9-]*) echo "virtio: VT_SUITE '$VT_SUITE': letters, digits and dashes only" >&2; exit 2 ;;
 esac
