@@ -53,7 +53,10 @@ struct virtio_dev *virtio_net_create_offload(struct guest_mem *mem, int fd,
 					     const char *name,
 					     const uint8_t mac[6],
 					     virtio_net_offload_fn set_offload);
-/* Frames dropped for a bad header (tx) or a refused offload (rx). */
+/*
+ * Frames dropped: from the guest for a bad header or because the TAP
+ * refused them (tx), to it for an offload its driver refused (rx).
+ */
 unsigned long virtio_net_dropped(const struct virtio_dev *vdev, bool rx);
 
 static inline void virtio_device_destroy(struct virtio_dev *vdev)

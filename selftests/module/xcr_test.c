@@ -165,7 +165,8 @@ TEST_F(xcr, xsetbv_xgetbv_and_cpuid_size)
 	struct vireo_sregs sregs;
 	uint64_t v;
 
-	SKIPPED_IN_SETUP();	START();
+	SKIPPED_IN_SETUP();
+	START();
 	/* The guest set CR4.OSXSAVE itself, with or without an exit. */
 	ASSERT_EQ(0, ioctl(self->vm.vcpu, VIREO_GET_SREGS, &sregs));
 	EXPECT_TRUE(sregs.cr4 & (1u << 18));

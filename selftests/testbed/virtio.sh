@@ -21,8 +21,7 @@
 # per device, default 480, 1200 in Bochs); VT_ONLY (some of "disk console net"; default all);
 # VT_VERBOSE=1 shows each nested guest's output with its kernel messages
 # (for debugging: their warnings then count as failures of the testbed);
-# TB_MACHINE=intel runs it in Bochs instead, as "virtio-vmx" (VT_SUITE
-# gives another name to the results and logs).  VT_LOCAL=1
+# TB_MACHINE=intel runs it in Bochs instead, as "virtio-vmx".  VT_LOCAL=1
 # runs virtio_test.sh right here with QEMU's own virtio devices instead of
 # the monitor (QEMU TCG, no testbed): a check of the guest side alone.
 # Logs: $TB_OUT/virtio-console.log, virtio.results.
@@ -33,12 +32,6 @@ set -euo pipefail
 # On the VT-x machine the suite is "virtio-vmx" and its results say "vmx".
 suite=virtio
 [ "$TB_MACHINE" != intel ] || suite=virtio-vmx
-# VT_SUITE: another name, for the results and the logs (to keep two
-# runs with different VT_ONLY apart in one TB_OUT).
-case ${VT_SUITE:-$suite} in
-*[!a-z0-9-]*) echo "virtio: VT_SUITE '$VT_SUITE': letters, digits and dashes only" >&2; exit 2 ;;
-esac
-suite=${VT_SUITE:-$suite}
 say() { printf '%s: %s\n' "$suite" "$*"; }
 # give_up WHY: a failure before any result, still in the NAME: form.
 give_up() {
@@ -84,7 +77,7 @@ testbed_init() {
 
 t_start=$(date +%s)
 # In Bochs a nested guest runs some 5 times slower than in QEMU (the
-# three runs take about 5 minutes there): kvm_intel as the reference
+# three runs take 10 to 14 minutes there): kvm_intel as the reference
 # only with TB_REF=1.
 if [ "$TB_MACHINE" = intel ]; then
 	refdev=kvm_intel
@@ -92,7 +85,6 @@ if [ "$TB_MACHINE" = intel ]; then
 	vt_only=${VT_ONLY-}
 	vt_timeout=${VT_TIMEOUT:-600}
 	prog_timeout=1200
-	name=$suite
 	[ -n "$TB_IDLE_SET" ] || TB_IDLE_TIMEOUT=900
 else
 	refdev=kvm_amd
@@ -100,8 +92,8 @@ else
 	vt_only=${VT_ONLY-}
 	vt_timeout=${VT_TIMEOUT:-150}
 	prog_timeout=480
-	name=$suite
 fi
+name=$suite
 tb_require_tools
 vt_require_tools
 KVER=$(tb_kver)
