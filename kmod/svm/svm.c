@@ -641,8 +641,16 @@ static void svm_enter(struct vireo_vcpu *vcpu, bool flush_tlb)
 	if (flush_tlb || svm->asid_cpu != cpu ||
 	    svm->asid_generation != sd->asid_generation)
 		svm_new_asid(svm, sd, cpu);
-	if (svm->guest_owns_dr)
+	if (svm->guest_owns_dr) {
+		/*
+		 * The host's breakpoints are disarmed while DR0-3 hold the
+		 * guest's addresses; the exit leaves DR7 at 0x400, and
+		 * hw_breakpoint_restore() arms them again.
+		 */
+		if (hw_breakpoint_active())
+			set_debugreg(0, 7);
 		switch_debug_to_guest(svm, sd);
+	}
 
 	asm volatile("clgi" ::: "memory");
 	vireo_svm_vmrun(svm->vmcb_pa, __pa(sd->host_save), vcpu->regs.gpr);

@@ -1174,8 +1174,12 @@ static void vmx_enter(struct vireo_vcpu *vcpu, bool flush_tlb)
 	if (flush_tlb)
 		invept(vmx_caps.ept_vpid_cap & EPT_CAP_INVEPT_SINGLE ?
 		       INVEPT_SINGLE : INVEPT_ALL, vmx_eptp(vcpu));
-	if (vmx->guest_owns_dr)
+	if (vmx->guest_owns_dr) {
+		/* As on AMD-V: no host breakpoint on the guest's addresses. */
+		if (hw_breakpoint_active())
+			set_debugreg(0, 7);
 		switch_debug(vmx->host_dr, vmx->guest_dr);
+	}
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 
