@@ -32,9 +32,12 @@ struct vireo_ioevents;
 
 /* ---- Memory slots ---------------------------------------------------- */
 
+/* A slot flag of ours, never userspace's: see vm_set_memory_region(). */
+#define VIREO_MEMSLOT_INVALID (1U << 31)
+
 struct vireo_memslot {
 	u32 id;
-	u32 flags;
+	u32 flags;		/* VIREO_MEM_READONLY, VIREO_MEMSLOT_INVALID */
 	u64 base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;

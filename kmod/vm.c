@@ -151,10 +151,19 @@ sort:
 	return 1;
 }
 
+/*
+ * A slot that is deleted or moved first goes out flagged invalid: the
+ * fault path maps nothing from it, while the MMU notifier still sees its
+ * host range.  Its nested entries are removed then, and only after that
+ * is the new set, without it at its old place, published.  Dropping it
+ * from the set first would leave a window in which the notifier no
+ * longer knows the range but the nested entries still point at its
+ * pages, which the host may be freeing.
+ */
 static int vm_set_memory_region(struct vireo_vm *vm,
 				const struct vireo_memory_region *r)
 {
-	struct vireo_memslots *old, *new;
+	struct vireo_memslots *old, *new, *retiring;
 	struct vireo_memslot zap;
 	int ret;
 
@@ -163,8 +172,11 @@ static int vm_set_memory_region(struct vireo_vm *vm,
 		return ret;
 
 	new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-	if (!new)
-		return -ENOMEM;
+	retiring = kmalloc(sizeof(*retiring), GFP_KERNEL_ACCOUNT);
+	if (!new || !retiring) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 
 	mutex_lock(&vm->lock);
 	old = vireo_memslots(vm);
@@ -172,17 +184,30 @@ static int vm_set_memory_region(struct vireo_vm *vm,
 	ret = build_memslots(new, r, &zap);
 	if (ret <= 0) {
 		mutex_unlock(&vm->lock);
-		kfree(new);
-		return ret;
+		goto out_free;
+	}
+	if (zap.npages) {
+		memcpy(retiring, old, sizeof(*retiring));
+		memslot_by_id(retiring, zap.id)->flags |= VIREO_MEMSLOT_INVALID;
+		rcu_assign_pointer(vm->memslots, retiring);
+		/* After this no fault handler maps from the slot. */
+		synchronize_srcu(&vm->srcu);
+		vireo_mmu_zap_gfn_range(vm, zap.base_gfn, zap.npages);
+		kfree(old);
+		old = retiring;
+		retiring = NULL;
 	}
 	rcu_assign_pointer(vm->memslots, new);
-	/* After this no fault handler still sees the old slot. */
 	synchronize_srcu(&vm->srcu);
-	if (zap.npages)
-		vireo_mmu_zap_gfn_range(vm, zap.base_gfn, zap.npages);
 	mutex_unlock(&vm->lock);
 	kfree(old);
+	kfree(retiring);
 	return 0;
+
+out_free:
+	kfree(new);
+	kfree(retiring);
+	return ret;
 }
 
 static void vireo_vm_free(struct kref *ref)

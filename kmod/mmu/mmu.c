@@ -245,6 +245,9 @@ int vireo_mmu_map_gpa(struct vireo_vcpu *vcpu, u64 gpa, bool write,
 	int ret = 0;
 
 	slot = vireo_find_memslot(vireo_memslots(vm), gpa >> PAGE_SHIFT);
+	/* Being deleted or moved: the guest faults again until it is done. */
+	if (slot && (slot->flags & VIREO_MEMSLOT_INVALID))
+		return 0;
 	writable = slot && !(slot->flags & VIREO_MEM_READONLY);
 	if (!slot || (write && !writable)) {
 		*is_mmio = true;
