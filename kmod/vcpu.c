@@ -79,11 +79,16 @@ void vireo_skip_insn(struct vireo_vcpu *vcpu)
 	vireo_vendor->clear_interrupt_shadow(vcpu);
 }
 
+/*
+ * An event the last exit interrupted was put back for the next entry and
+ * goes first: an NMI waits behind it (for the window, as an interrupt
+ * does) instead of replacing it.
+ */
 static void inject_pending_events(struct vireo_vcpu *vcpu)
 {
 	bool allowed;
 
-	if (vcpu->nmi_pending) {
+	if (vcpu->nmi_pending && !vireo_vendor->event_pending(vcpu)) {
 		vireo_vendor->inject_nmi(vcpu);
 		vcpu->nmi_pending = false;
 		return;
@@ -95,7 +100,7 @@ static void inject_pending_events(struct vireo_vcpu *vcpu)
 		allowed = false;
 	}
 	vireo_vendor->request_irq_window(vcpu,
-		!allowed && (vcpu->pending_irq >= 0 ||
+		!allowed && (vcpu->pending_irq >= 0 || vcpu->nmi_pending ||
 			     vcpu->run->request_interrupt_window));
 }
 

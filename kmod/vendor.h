@@ -67,6 +67,8 @@ struct vireo_vendor_ops {
 
 	/* Events. */
 	bool (*interrupt_allowed)(struct vireo_vcpu *vcpu);
+	/* An event is already set for the next entry (one put back). */
+	bool (*event_pending)(struct vireo_vcpu *vcpu);
 	void (*inject_irq)(struct vireo_vcpu *vcpu, u8 vector);
 	void (*inject_nmi)(struct vireo_vcpu *vcpu);
 	void (*inject_exception)(struct vireo_vcpu *vcpu, u8 vector,

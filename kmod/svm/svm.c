@@ -433,6 +433,11 @@ static bool svm_interrupt_allowed(struct vireo_vcpu *vcpu)
 	       !(vmcb->control.event_inject & EVENT_VALID);
 }
 
+static bool svm_event_pending(struct vireo_vcpu *vcpu)
+{
+	return vmcb_of(vcpu)->control.event_inject & EVENT_VALID;
+}
+
 static void svm_clear_interrupt_shadow(struct vireo_vcpu *vcpu)
 {
 	vmcb_of(vcpu)->control.int_state &= ~INT_STATE_SHADOW;
@@ -938,6 +943,7 @@ const struct vireo_vendor_ops vireo_svm_ops = {
 	.get_cr4 = svm_get_cr4,
 	.get_cpl = svm_get_cpl,
 	.interrupt_allowed = svm_interrupt_allowed,
+	.event_pending = svm_event_pending,
 	.inject_irq = svm_inject_irq,
 	.inject_nmi = svm_inject_nmi,
 	.inject_exception = svm_inject_exception,

@@ -846,6 +846,11 @@ static bool vmx_interrupt_allowed(struct vireo_vcpu *vcpu)
 	       !(entry & INTR_INFO_VALID);
 }
 
+static bool vmx_event_pending(struct vireo_vcpu *vcpu)
+{
+	return vmx_read(vcpu, VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+}
+
 static void vmx_clear_interrupt_shadow(struct vireo_vcpu *vcpu)
 {
 	u32 block;
@@ -1612,6 +1617,7 @@ const struct vireo_vendor_ops vireo_vmx_ops = {
 	.get_cr4 = vmx_get_cr4,
 	.get_cpl = vmx_get_cpl,
 	.interrupt_allowed = vmx_interrupt_allowed,
+	.event_pending = vmx_event_pending,
 	.inject_irq = vmx_inject_irq,
 	.inject_nmi = vmx_inject_nmi,
 	.inject_exception = vmx_inject_exception,

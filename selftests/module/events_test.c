@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Events: injecting an external interrupt, the interrupt window,
+ * Events: injecting an external interrupt and an NMI, the interrupt window,
  * immediate_exit, a signal interrupting a spinning guest, hypercalls.
  */
 #include <errno.h>
@@ -53,6 +53,29 @@ TEST_F(guest, inject_interrupt)
 	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
 	ASSERT_EQ(EXCEPTION_PORT, vm->run->io.port);
 	ASSERT_EQ(0x21, vm_io_value(vm));
+}
+
+/*
+ * VIREO_NMI: a guest halted with interrupts disabled still takes an NMI,
+ * through IDT vector 2; RUN clears the request, so a second RUN brings no
+ * second NMI.
+ */
+TEST_F(guest, inject_nmi)
+{
+	struct vm *vm = &self->vm;
+
+	vm_load(vm, hlt_64_start, SNIPPET_LEN(hlt_64));
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_HLT, vm->run->exit_reason);
+	ASSERT_EQ(0, vm->run->if_flag);
+	ASSERT_EQ(0, ioctl(vm->vcpu, VIREO_NMI, 0));
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
+	ASSERT_EQ(EXCEPTION_PORT, vm->run->io.port);
+	ASSERT_EQ(2, vm_io_value(vm));
+	/* The stub halts after reporting: no NMI is left to wake it. */
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_HLT, vm->run->exit_reason);
 }
 
 /*
