@@ -7,7 +7,9 @@
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <asm/debugreg.h>
 #include <asm/msr.h>
@@ -34,6 +36,16 @@ struct svm_cpu {
 	unsigned long host_dr[4];
 };
 
+/* One exit, as vireo.dump_shutdown keeps it. */
+struct svm_exit_record {
+	u64 code;
+	u64 rip;		/* where the guest was entered */
+	u64 injected;		/* event_inject of that entry */
+	u64 exit_int_info;
+};
+
+#define SVM_EXIT_HISTORY 16
+
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
@@ -42,7 +54,22 @@ struct svm_vcpu {
 	int asid_cpu;
 	bool guest_owns_dr;	/* DR0-3 switched on every entry */
 	unsigned long guest_dr[4];
+	/* With dump_shutdown only: the last exits, oldest at history_next. */
+	struct svm_exit_record history[SVM_EXIT_HISTORY];
+	unsigned int history_next;
+	u64 entry_rip, entry_event;
 };
+
+/*
+ * vireo.dump_shutdown=1: when a guest triple-faults, log what the VMCB
+ * held and the guest's last exits, to chase a guest that dies without a
+ * word.  Hardware leaves the VMCB undefined at a SHUTDOWN exit; QEMU's
+ * emulation leaves the state of the fault there.  Off by default.
+ */
+static bool dump_shutdown;
+module_param(dump_shutdown, bool, 0644);
+MODULE_PARM_DESC(dump_shutdown,
+		 "AMD-V: log the guest state and its last exits when a guest triple-faults");
 
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu_data);
 static void *iopm;		/* shared: every port intercepted */
@@ -657,6 +684,11 @@ static void svm_enter(struct vireo_vcpu *vcpu, bool flush_tlb)
 		switch_debug_to_guest(svm, sd);
 	}
 
+	if (READ_ONCE(dump_shutdown)) {
+		svm->entry_rip = vmcb->save.rip;
+		svm->entry_event = vmcb->control.event_inject;
+	}
+
 	asm volatile("clgi" ::: "memory");
 	vireo_svm_vmrun(svm->vmcb_pa, __pa(sd->host_save), vcpu->regs.gpr);
 	asm volatile("stgi" ::: "memory");
@@ -780,9 +812,69 @@ static int svm_exit_xsetbv(struct vireo_vcpu *vcpu)
 				   (u32)g[VIREO_RAX] | (g[VIREO_RDX] << 32));
 }
 
+static void svm_record_exit(struct svm_vcpu *svm, u64 code)
+{
+	struct svm_exit_record *r;
+
+	r = &svm->history[svm->history_next++ % SVM_EXIT_HISTORY];
+	*r = (struct svm_exit_record){
+		.code = code,
+		.rip = svm->entry_rip,
+		.injected = svm->entry_event,
+		.exit_int_info = svm->vmcb->control.exit_int_info,
+	};
+}
+
+static void dump_segment(u32 id, const char *name,
+			 const struct vmcb_segment *s)
+{
+	pr_info("vireo: vCPU %u %-4s sel %#06x attrib %#05x limit %#010x base %#018llx\n",
+		id, name, s->selector, s->attrib, s->limit, s->base);
+}
+
+static void svm_dump_shutdown(struct vireo_vcpu *vcpu)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 1);
+	struct svm_vcpu *svm = to_svm(vcpu);
+	const struct vmcb *v = svm->vmcb;
+	const u64 *g = vcpu->regs.gpr;
+	unsigned int i;
+
+	if (!__ratelimit(&rs))
+		return;
+	pr_info("vireo: vCPU %u triple fault: rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		vcpu->id, v->save.rip, v->save.rsp, v->save.rflags,
+		v->save.cr0, v->save.cr2, v->save.cr3, v->save.cr4,
+		v->save.efer);
+	pr_info("vireo: vCPU %u rax %#llx rbx %#llx rcx %#llx rdx %#llx rsi %#llx rdi %#llx rbp %#llx\n",
+		vcpu->id, v->save.rax, g[VIREO_RBX], g[VIREO_RCX],
+		g[VIREO_RDX], g[VIREO_RSI], g[VIREO_RDI], g[VIREO_RBP]);
+	pr_info("vireo: vCPU %u exit_int_info %#llx int_state %#llx int_ctl %#x dr7 %#llx\n",
+		vcpu->id, v->control.exit_int_info, v->control.int_state,
+		v->control.int_ctl, v->save.dr7);
+	dump_segment(vcpu->id, "cs", &v->save.cs);
+	dump_segment(vcpu->id, "ss", &v->save.ss);
+	dump_segment(vcpu->id, "gs", &v->save.gs);
+	dump_segment(vcpu->id, "tr", &v->save.tr);
+	dump_segment(vcpu->id, "gdtr", &v->save.gdtr);
+	dump_segment(vcpu->id, "idtr", &v->save.idtr);
+	for (i = 0; i < SVM_EXIT_HISTORY; i++) {
+		const struct svm_exit_record *r =
+			&svm->history[(svm->history_next + i) % SVM_EXIT_HISTORY];
+
+		if (!r->code && !r->rip)
+			continue;
+		pr_info("vireo: vCPU %u exit -%u: code %#llx entered at %#llx injecting %#llx, exit_int_info %#llx\n",
+			vcpu->id, SVM_EXIT_HISTORY - i, r->code, r->rip,
+			r->injected, r->exit_int_info);
+	}
+}
+
 /* The VMCB is undefined after a shutdown: start it afresh. */
 static int svm_exit_shutdown(struct vireo_vcpu *vcpu)
 {
+	if (READ_ONCE(dump_shutdown))
+		svm_dump_shutdown(vcpu);
 	svm_vcpu_reset(vcpu);
 	return vireo_handle_shutdown(vcpu);
 }
@@ -897,6 +989,8 @@ static int svm_handle_exit(struct vireo_vcpu *vcpu)
 	 */
 	if ((u32)code == (u32)SVM_EXIT_INVALID)
 		return svm_entry_failed(vcpu, code);
+	if (READ_ONCE(dump_shutdown))
+		svm_record_exit(to_svm(vcpu), code);
 	svm_requeue_interrupted_event(c);
 	if (has_nrips)
 		vcpu->next_rip = c->next_rip;

@@ -26,6 +26,10 @@ TB_PROG_TIMEOUT=${TB_PROG_TIMEOUT:-240}
 # look at this, as the line below always gives it a value).
 TB_IDLE_SET=${TB_IDLE_TIMEOUT:+1}
 TB_IDLE_TIMEOUT=${TB_IDLE_TIMEOUT:-$((TB_PROG_TIMEOUT + 60))}
+# Parameters for insmod vireo.ko.  dump_shutdown=1 logs the guest's state
+# and last exits if a nested guest triple-faults on AMD-V (see
+# Documentation/testing.md), so that a rare one leaves more than its RIP.
+TB_VIREO_PARAMS=${TB_VIREO_PARAMS-dump_shutdown=1}
 # What counts as a kernel problem in the console log.
 TB_KERNEL_BAD='BUG:|Oops|rcu: INFO: rcu_[a-z]* detected stalls|Kernel panic|Call Trace|WARNING:|general protection fault|kernel BUG|UBSAN:|refcount_t:|list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than'
 # tb_kernel_bad: the pattern for the machine at hand.  In Bochs an RCU
@@ -216,6 +220,7 @@ tb_init_head() {
 	M='$TB_MARK'
 	BAD='$(tb_kernel_bad)'
 	PROG_TIMEOUT=$TB_PROG_TIMEOUT
+	VIREO_PARAMS='$TB_VIREO_PARAMS'
 	hold_pid=
 	echo "\$M boot \$(uname -r) cpu:\$(grep -o -w -m1 -E 'svm|vmx' /proc/cpuinfo) uptime:\$(cut -d' ' -f1 /proc/uptime)"
 	dmesg -c >/dev/null
@@ -235,7 +240,7 @@ tb_init_head() {
 	# tb_load DEV: vireo, kvm_amd or kvm_intel.
 	tb_load() {
 		case $1 in
-		vireo) insmod /vireo.ko ;;
+		vireo) insmod /vireo.ko $VIREO_PARAMS ;;
 		kvm_amd) insmod /modules/irqbypass.ko && insmod /modules/kvm.ko &&
 			insmod /modules/ccp.ko && insmod /modules/kvm-amd.ko ;;
 		kvm_intel) insmod /modules/irqbypass.ko && insmod /modules/kvm.ko &&
