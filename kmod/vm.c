@@ -152,6 +152,27 @@ sort:
 }
 
 /*
+ * Publish a copy of cur with the slot flagged invalid, wait until no
+ * fault handler still sees cur, and remove the slot's nested entries.
+ * Returns the published copy, or NULL (nothing changed) without memory.
+ */
+static struct vireo_memslots *retire_slot(struct vireo_vm *vm,
+					  struct vireo_memslots *cur,
+					  const struct vireo_memslot *slot)
+{
+	struct vireo_memslots *retiring;
+
+	retiring = kmemdup(cur, sizeof(*cur), GFP_KERNEL_ACCOUNT);
+	if (!retiring)
+		return NULL;
+	memslot_by_id(retiring, slot->id)->flags |= VIREO_MEMSLOT_INVALID;
+	rcu_assign_pointer(vm->memslots, retiring);
+	synchronize_srcu(&vm->srcu);
+	vireo_mmu_zap_gfn_range(vm, slot->base_gfn, slot->npages);
+	return retiring;
+}
+
+/*
  * A slot that is deleted or moved first goes out flagged invalid: the
  * fault path maps nothing from it, while the MMU notifier still sees its
  * host range.  Its nested entries are removed then, and only after that
@@ -172,42 +193,32 @@ static int vm_set_memory_region(struct vireo_vm *vm,
 		return ret;
 
 	new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-	retiring = kmalloc(sizeof(*retiring), GFP_KERNEL_ACCOUNT);
-	if (!new || !retiring) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
+	if (!new)
+		return -ENOMEM;
 
 	mutex_lock(&vm->lock);
 	old = vireo_memslots(vm);
 	memcpy(new, old, sizeof(*new));
 	ret = build_memslots(new, r, &zap);
+	if (ret > 0 && zap.npages) {
+		retiring = retire_slot(vm, old, &zap);
+		if (retiring) {
+			kfree(old);
+			old = retiring;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
 	if (ret <= 0) {
 		mutex_unlock(&vm->lock);
-		goto out_free;
-	}
-	if (zap.npages) {
-		memcpy(retiring, old, sizeof(*retiring));
-		memslot_by_id(retiring, zap.id)->flags |= VIREO_MEMSLOT_INVALID;
-		rcu_assign_pointer(vm->memslots, retiring);
-		/* After this no fault handler maps from the slot. */
-		synchronize_srcu(&vm->srcu);
-		vireo_mmu_zap_gfn_range(vm, zap.base_gfn, zap.npages);
-		kfree(old);
-		old = retiring;
-		retiring = NULL;
+		kfree(new);
+		return ret;
 	}
 	rcu_assign_pointer(vm->memslots, new);
 	synchronize_srcu(&vm->srcu);
 	mutex_unlock(&vm->lock);
 	kfree(old);
-	kfree(retiring);
 	return 0;
-
-out_free:
-	kfree(new);
-	kfree(retiring);
-	return ret;
 }
 
 static void vireo_vm_free(struct kref *ref)

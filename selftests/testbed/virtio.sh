@@ -93,7 +93,6 @@ else
 	vt_timeout=${VT_TIMEOUT:-150}
 	prog_timeout=480
 fi
-name=$suite
 tb_require_tools
 vt_require_tools
 KVER=$(tb_kver)
@@ -122,14 +121,14 @@ mapfile -t -O ${#files[@]} files < <(vt_prog_files debugfs e2fsck)
 
 TB_PROG_TIMEOUT=${VT_PROG_TIMEOUT:-$prog_timeout}
 nonce=$(tb_nonce)
-testbed_init "$nonce" >"$TB_OUT/$name.init"
-tb_initrd "$TB_OUT/$name.initrd.gz" "$TB_OUT/$name.init" "${files[@]}"
+testbed_init "$nonce" >"$TB_OUT/$suite.init"
+tb_initrd "$TB_OUT/$suite.initrd.gz" "$TB_OUT/$suite.init" "${files[@]}"
 
-log=$TB_OUT/$name-console.log
-results=$TB_OUT/$name.results
+log=$TB_OUT/$suite-console.log
+results=$TB_OUT/$suite.results
 limit=$((120 + TB_PROG_TIMEOUT * (use_ref != 0 ? 2 : 1)))
 [ "$TB_MACHINE" != intel ] || limit=$((600 + TB_PROG_TIMEOUT * (use_ref != 0 ? 2 : 1)))
-tb_boot "$TB_OUT/$name.initrd.gz" "$log" "$limit"
+tb_boot "$TB_OUT/$suite.initrd.gz" "$log" "$limit"
 tb_parse "$log" "$nonce" "$TB_BOOT_STATUS" "$TB_BOOT_SECS" >"$results"
 [ "$TB_MACHINE" != intel ] || export TB_TAG="vmx "
 if [ "$use_ref" != 0 ]; then
