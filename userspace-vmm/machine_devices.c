@@ -75,6 +75,8 @@ static int machine_add_virtio(struct machine *m, struct virtio_dev *vdev,
 		snprintf(err, errlen, "cannot create a virtio device (out of memory or file descriptors)");
 		return -1;
 	}
+	if (m->cfg.virtio.packed)
+		virtio_dev_offer_packed(vdev);
 	mv->vdev = vdev;
 	d->nr_virtio++;
 	mv->pci = virtio_pci_create(&m->ctx, d->pci, vdev, vdev->ops->pci_class,

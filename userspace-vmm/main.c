@@ -74,6 +74,10 @@ static const char run_usage[] =
 	"                       virtio: stdin/stdout are a virtio console (hvc0),\n"
 	"                       COM1 only prints (default command line then\n"
 	"                       \"" VIRTIO_CMDLINE "\")\n"
+	"      --virtio-ring KIND\n"
+	"                       split (default): virtio devices offer split\n"
+	"                       rings only; packed: they offer packed rings too,\n"
+	"                       which Linux's driver then takes\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off or reboots, 1 when it\n"
@@ -233,7 +237,8 @@ static void parse_disk(char *arg, struct machine_virtio_config *o)
 
 static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_CPUS = 256, OPT_DISK, OPT_NET, OPT_RNG, OPT_CONSOLE };
+	enum { OPT_CPUS = 256, OPT_DISK, OPT_NET, OPT_RNG, OPT_CONSOLE,
+	       OPT_VIRTIO_RING };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -245,6 +250,7 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "virtio-ring", required_argument, NULL, OPT_VIRTIO_RING },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -297,6 +303,15 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 				o->virtio.console = CONSOLE_SERIAL;
 			else
 				die_usage("--console %s is not a console; use --console serial or --console virtio",
+					  optarg);
+			break;
+		case OPT_VIRTIO_RING:
+			if (!strcmp(optarg, "packed"))
+				o->virtio.packed = true;
+			else if (!strcmp(optarg, "split"))
+				o->virtio.packed = false;
+			else
+				die_usage("--virtio-ring %s is not a ring layout; use --virtio-ring split or --virtio-ring packed",
 					  optarg);
 			break;
 		case 'h':

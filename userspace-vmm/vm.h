@@ -65,6 +65,7 @@ struct machine_virtio_config {
 	int nr_nics;
 	bool rng;
 	enum machine_console console;
+	bool packed;			/* offer packed rings too */
 };
 
 struct machine_config {

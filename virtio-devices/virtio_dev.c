@@ -190,6 +190,11 @@ void virtio_dev_stop(struct virtio_dev *vdev)
 	vdev->running = false;
 }
 
+void virtio_dev_offer_packed(struct virtio_dev *vdev)
+{
+	vdev->host_features |= 1ull << VIRTIO_F_RING_PACKED;
+}
+
 bool virtio_dev_has(const struct virtio_dev *vdev, unsigned int feature)
 {
 	return feature < 64 && (vdev->guest_features >> feature & 1);
@@ -279,6 +284,7 @@ void virtio_dev_enable_queue(struct virtio_dev *vdev, unsigned int q)
 	if (q >= vdev->ops->num_queues || vq->ready)
 		return;
 	if (virtq_enable(vq, virtio_dev_has(vdev, VIRTIO_RING_F_EVENT_IDX),
-			 virtio_dev_has(vdev, VIRTIO_RING_F_INDIRECT_DESC)))
+			 virtio_dev_has(vdev, VIRTIO_RING_F_INDIRECT_DESC),
+			 virtio_dev_has(vdev, VIRTIO_F_RING_PACKED)))
 		virtio_dev_fail(vdev, q, vq->error);
 }

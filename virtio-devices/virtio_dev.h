@@ -113,6 +113,8 @@ int virtio_dev_init(struct virtio_dev *vdev, const struct virtio_dev_ops *ops,
 		    void *model, const char *name, struct guest_mem *mem,
 		    uint64_t device_features);
 void virtio_dev_destroy(struct virtio_dev *vdev);
+/* Offers packed rings too (VIRTIO_F_RING_PACKED); before the guest runs. */
+void virtio_dev_offer_packed(struct virtio_dev *vdev);
 
 /* The I/O thread; start after the transport is set up, stop before freeing. */
 int virtio_dev_start(struct virtio_dev *vdev);

@@ -47,24 +47,30 @@ void virtq_reset(struct virtq *vq)
 	vq->size = max;
 }
 
-static int virtq_fail(struct virtq *vq, const char *why)
+int virtq_fail(struct virtq *vq, const char *why)
 {
 	if (!vq->error)
 		vq->error = why;
 	return -EIO;
 }
 
-static int virtq_refuse(struct virtq *vq, const char *why)
+int virtq_refuse(struct virtq *vq, const char *why)
 {
 	virtq_fail(vq, why);
 	return -EINVAL;
 }
 
-int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
+int virtq_enable(struct virtq *vq, bool event_idx, bool indirect,
+		 bool packed)
 {
 	uint16_t n = vq->size;
 
 	vq->ready = false;
+	vq->event_idx = event_idx;
+	vq->indirect = indirect;
+	vq->packed = packed;
+	if (packed)
+		return virtq_packed_enable(vq);
 	if (n == 0 || n > vq->max_size || (n & (n - 1)))
 		return virtq_refuse(vq, "the queue size is not a power of two up to the maximum");
 	if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
@@ -74,8 +80,6 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
 	vq->used = vq->mem->map(vq->mem, vq->used_addr, used_bytes(n));
 	if (!vq->desc || !vq->avail || !vq->used)
 		return virtq_refuse(vq, "a ring lies outside guest memory");
-	vq->event_idx = event_idx;
-	vq->indirect = indirect;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
@@ -123,7 +127,6 @@ struct chain_walk {
 	const struct vring_desc *table;
 	uint32_t table_len;		/* entries */
 	bool in_indirect;
-	unsigned int count;		/* buffers so far */
 };
 
 /* Switches the walk to the indirect table that d describes. */
@@ -148,20 +151,18 @@ static int walk_enter_indirect(struct virtq *vq, struct chain_walk *w,
 	return 0;
 }
 
-/* Appends the buffer d describes to the chain. */
-static int walk_add_buffer(struct virtq *vq, struct chain_walk *w,
-			   const struct vring_desc *d, uint16_t flags,
-			   struct virtq_chain *c)
+int virtq_add_buffer(struct virtq *vq, struct virtq_chain *c, uint64_t addr,
+		     uint32_t len, bool writable)
 {
-	uint32_t len = le32toh(d->len);
+	unsigned int count = c->n_out + c->n_in;
 	void *host;
 
-	if (w->count >= vq->size)
+	if (count >= vq->size)
 		return virtq_fail(vq, "a descriptor chain longer than the queue (a loop?)");
-	host = vq->mem->map(vq->mem, le64toh(d->addr), len);
+	host = vq->mem->map(vq->mem, addr, len);
 	if (!host)
 		return virtq_fail(vq, "a buffer outside guest memory");
-	if (flags & VRING_DESC_F_WRITE) {
+	if (writable) {
 		c->n_in++;
 		c->in_len += len;
 	} else {
@@ -170,7 +171,7 @@ static int walk_add_buffer(struct virtq *vq, struct chain_walk *w,
 		c->n_out++;
 		c->out_len += len;
 	}
-	c->iov[w->count++] = (struct iovec){ .iov_base = host, .iov_len = len };
+	c->iov[count] = (struct iovec){ .iov_base = host, .iov_len = len };
 	return 0;
 }
 
@@ -196,7 +197,9 @@ static int virtq_walk_chain(struct virtq *vq, uint16_t head,
 			r = walk_enter_indirect(vq, &w, &d, flags);
 			i = 0;
 		} else {
-			r = walk_add_buffer(vq, &w, &d, flags, c);
+			r = virtq_add_buffer(vq, c, le64toh(d.addr),
+					     le32toh(d.len),
+					     flags & VRING_DESC_F_WRITE);
 			if (!(flags & VRING_DESC_F_NEXT))
 				return r;
 			i = le16toh(d.next);
@@ -213,6 +216,8 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 
 	if (vq->error)
 		return -EIO;
+	if (vq->ready && vq->packed)
+		return virtq_packed_pop(vq, chain);
 	if (!vq->ready || !virtq_avail_ahead(vq, &avail_idx))
 		return 0;
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
@@ -234,6 +239,8 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 
 	if (!vq->ready || vq->error)
 		return -EIO;
+	if (vq->packed)
+		return virtq_packed_push(vq, head, len);
 	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 	__atomic_store_n(&e->id, htole32(head), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->len, htole32(len), __ATOMIC_RELAXED);
@@ -249,6 +256,8 @@ bool virtq_should_notify(struct virtq *vq)
 
 	if (!vq->ready)
 		return false;
+	if (vq->packed)
+		return virtq_packed_should_notify(vq);
 	/* Our used index must be visible before we read the driver's flags. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!vq->event_idx)

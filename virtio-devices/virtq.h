@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The device side of a virtio 1.x split virtqueue: the descriptor table,
- * the available ring the driver fills and the used ring the device fills,
- * with indirect descriptor tables and event-index notification
- * suppression.  Pure code over struct guest_mem: no threads, no file
+ * The device side of a virtio 1.x virtqueue.  Split rings (virtq.c): the
+ * descriptor table, the available ring the driver fills and the used ring
+ * the device fills.  Packed rings (virtq_packed.c, when the driver takes
+ * VIRTIO_F_RING_PACKED): one descriptor ring both sides write, with a
+ * wrap counter each, and two event-suppression words.  Both with indirect
+ * descriptor tables and event-index notification suppression, behind the
+ * same calls.  Pure code over struct guest_mem: no threads, no file
  * descriptors, so the host tests run it over a plain buffer.
  *
  * The driver is not trusted.  Every address and length it gives is
@@ -35,20 +38,35 @@ struct virtq {
 	struct guest_mem *mem;
 	uint16_t max_size;		/* what the device offers */
 	uint16_t size;			/* what the driver chose */
-	uint64_t desc_addr, avail_addr, used_addr;	/* guest physical */
+	/*
+	 * Guest physical.  Packed: the descriptor ring, the driver's event
+	 * word (the "driver area") and ours (the "device area").
+	 */
+	uint64_t desc_addr, avail_addr, used_addr;
 	bool ready;			/* enabled: the rings are mapped */
 	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX agreed */
 	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC agreed */
+	bool packed;			/* VIRTIO_F_RING_PACKED agreed */
 
 	/* Host views of the rings, valid while ready. */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
+	struct vring_packed_desc *ring;			/* packed */
+	struct vring_packed_desc_event *driver_event, *device_event;
 
+	/*
+	 * Split: indices into the rings.  Packed: ring positions, each
+	 * with its wrap counter, and signalled_used counts positions over
+	 * two laps (position + size when the wrap counter is 1).
+	 */
 	uint16_t last_avail;		/* next available entry to take */
 	uint16_t used_idx;		/* our copy of used->idx */
 	uint16_t signalled_used;	/* used_idx when we last decided */
 	bool signalled_valid;
+	bool avail_wrap, used_wrap;	/* packed */
+	/* Packed: ring slots taken by each buffer ID in use, 0 if free. */
+	uint16_t id_slots[VIRTQ_MAX_SIZE];
 
 	const char *error;		/* why the queue stopped, or NULL */
 };
@@ -69,11 +87,13 @@ void virtq_init(struct virtq *vq, struct guest_mem *mem, uint16_t max_size);
 void virtq_reset(struct virtq *vq);
 
 /*
- * The driver wrote queue_enable = 1: checks the size (a power of two, at
- * most max_size) and the ring addresses (aligned, inside guest memory)
- * and maps the rings.  Returns 0, or -EINVAL with vq->error set.
+ * The driver wrote queue_enable = 1: checks the size (at most max_size; a
+ * power of two for a split ring) and the ring addresses (aligned, inside
+ * guest memory) and maps the rings.  Returns 0, or -EINVAL with
+ * vq->error set.
  */
-int virtq_enable(struct virtq *vq, bool event_idx, bool indirect);
+int virtq_enable(struct virtq *vq, bool event_idx, bool indirect,
+		 bool packed);
 
 /*
  * Takes the next available chain.  Returns 1 with *chain filled, 0 when
@@ -82,7 +102,10 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect);
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
 
-/* Returns the chain `head` to the driver with `len` bytes written. */
+/*
+ * Returns the chain `head` (packed: its buffer ID) to the driver with
+ * `len` bytes written.
+ */
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 
 /* After one or more pushes: does the driver want an interrupt now? */
@@ -101,5 +124,16 @@ void iov_advance(struct iovec **iov, unsigned int *cnt, size_t n);
  */
 unsigned int iov_slice(const struct iovec *iov, unsigned int cnt, size_t skip,
 		       size_t len, struct iovec *out, unsigned int max);
+
+/* Shared by virtq.c and virtq_packed.c. */
+int virtq_fail(struct virtq *vq, const char *why);
+int virtq_refuse(struct virtq *vq, const char *why);
+/* Appends one guest buffer to c, checked against memory and the bounds. */
+int virtq_add_buffer(struct virtq *vq, struct virtq_chain *c, uint64_t addr,
+		     uint32_t len, bool writable);
+int virtq_packed_enable(struct virtq *vq);
+int virtq_packed_pop(struct virtq *vq, struct virtq_chain *c);
+int virtq_packed_push(struct virtq *vq, uint16_t id, uint32_t len);
+bool virtq_packed_should_notify(struct virtq *vq);
 
 #endif /* VIREO_VIRTQ_H */

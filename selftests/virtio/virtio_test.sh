@@ -3,11 +3,12 @@
 #
 # virtio_test.sh: the monitor's virtio devices with Debian's stock kernel
 # as the guest, whose own virtio modules its initramfs loads
-# (guest_init.sh).  Three guest runs: three disks (an ext4 image, a
+# (guest_init.sh).  Four guest runs: three disks (an ext4 image, a
 # random pattern, the pattern again read-only) and the entropy source;
-# the console on hvc0; a network card on a TAP device.  Prints TAP 13
-# with the same 14 names on every device (details on "#" lines); a case
-# whose monitor option does not exist yet (vireo run --help) is skipped.
+# the console on hvc0; a network card on a TAP device; the same card
+# with packed rings offered.  Prints TAP 13 with the same 17 names on
+# every device (details on "#" lines); a case whose monitor option does
+# not exist yet (vireo run --help) is skipped.
 # POSIX sh: it runs under busybox inside the testbed.
 #
 #   virtio_test.sh VIREO KERNEL DEVICE [WORKDIR]
@@ -18,7 +19,7 @@
 #   VT_IMAGES   a directory with ext4.img (holding /from-host.txt) and
 #               pattern.img (random bytes); copied to WORKDIR per run
 #   VT_TIMEOUT  seconds each guest run may take (default 180)
-#   VT_ONLY     run only these guest runs (out of "disk console net",
+#   VT_ONLY     run only these guest runs (out of "disk console net packed",
 #               separated by spaces; default all); the plan then comes last
 #   VT_QEMU     a QEMU command ("qemu-system-x86_64 -accel tcg -cpu max")
 #               to run the same guests with QEMU's virtio devices instead
@@ -82,13 +83,16 @@ supports() {
 # qemu_args OPTION...: the QEMU options for the monitor's device options
 # (no value holds a space).
 qemu_args() {
-	d=0 serial="-serial stdio"
+	d=0 serial="-serial stdio" packed=
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--virtio-ring)	# before the device options
+			[ "$2" = packed ] && packed=,packed=on
+			shift ;;
 		--disk)
 			ro=
 			case $2 in *,ro) ro=,readonly=on ;; esac
-			echo "-drive file=${2%,ro},if=none,id=d$d,format=raw$ro -device virtio-blk-pci,drive=d$d"
+			echo "-drive file=${2%,ro},if=none,id=d$d,format=raw$ro -device virtio-blk-pci,drive=d$d$packed"
 			d=$((d + 1)); shift ;;
 		--rng) echo "-device virtio-rng-pci" ;;
 		--console)
@@ -97,7 +101,7 @@ qemu_args() {
 		--net)
 			tapname=${2#tap=}; tapname=${tapname%%,*} mac=
 			case $2 in *,mac=*) mac=,mac=${2##*,mac=} ;; esac
-			echo "-netdev tap,id=n0,ifname=$tapname,script=no,downscript=no -device virtio-net-pci,netdev=n0$mac"
+			echo "-netdev tap,id=n0,ifname=$tapname,script=no,downscript=no -device virtio-net-pci,netdev=n0$mac$packed"
 			shift ;;
 		esac
 		shift
@@ -291,6 +295,24 @@ net_cleanup() {
 	tunctl -d "$TAP" > /dev/null 2>&1
 }
 
+# net_run NAME OPTION...: one guest run NAME of the net test (ping, then
+# NET_SIZE bytes each way) with the TAP side around it; false when the
+# TAP side could not be set up.
+net_run() {
+	nr=$1
+	shift
+	if ! net_host_side; then
+		echo "# cannot set up the TAP device $TAP (tun driver, busybox tunctl and ip)"
+		net_cleanup
+		return 1
+	fi
+	start_guest "$nr" "console=ttyS0 quiet panic=-1 virtio_test=net virtio_ip=$GUEST_IP virtio_peer=$PEER_IP virtio_size=$NET_SIZE" \
+		"$@" --net "tap=$TAP,mac=$MAC"
+	finish_guest "$nr"
+	net_cleanup
+	net_features "$nr"
+}
+
 # net_cases: eth0 on a TAP device of this machine.
 net_cases() {
 	c1="virtio-net: eth0 has the MAC given and pings the TAP side"
@@ -301,17 +323,10 @@ net_cases() {
 		for c in "$c1" "$c2" "$c3" "$c4"; do tap SKIP "$c" "the monitor has no --net yet"; done
 		return 0
 	fi
-	if ! net_host_side; then
-		echo "# cannot set up the TAP device $TAP (tun driver, busybox tunctl and ip)"
+	if ! net_run net; then
 		for c in "$c1" "$c2" "$c3" "$c4"; do tap FAIL "$c"; done
-		net_cleanup
 		return 0
 	fi
-	start_guest net "console=ttyS0 quiet panic=-1 virtio_test=net virtio_ip=$GUEST_IP virtio_peer=$PEER_IP virtio_size=$NET_SIZE" \
-		--net "tap=$TAP,mac=$MAC"
-	finish_guest net
-	net_cleanup
-	net_features
 	check "[ \"\$(line net 'net mac')\" = $MAC ] && line net 'net ping status' | grep -q '^0 '" \
 		"$c1" "mac '$(line net 'net mac')'; ping: $(line net 'net ping status')"
 	got=$(sha "$WORK/net-got")
@@ -328,17 +343,39 @@ net_cases() {
 		"$c4" "the guest's uptime at power-off was '$up' s, the run took $secs s"
 }
 
-# net_features: the offloads the guest's driver accepted, as a diagnostic
-# (from the feature bits it printed, bit 0 first).
+# net_features NAME: the offloads the guest's driver accepted, as a
+# diagnostic (from the feature bits it printed, bit 0 first).
 net_features() {
-	f=$(line net 'net features')
+	f=$(line "$1" 'net features')
 	on=""
 	for b in 0:CSUM 1:GUEST_CSUM 7:GUEST_TSO4 8:GUEST_TSO6 11:HOST_TSO4 \
 		 12:HOST_TSO6 15:MRG_RXBUF; do
 		[ "$(printf '%s' "$f" | cut -c $((${b%%:*} + 1)))" = 1 ] &&
 			on="$on ${b#*:}"
 	done
-	echo "# $DEVICE net: the driver accepted${on:- no offloads} (features $f)"
+	echo "# $DEVICE $1: the driver accepted${on:- no offloads} (features $f)"
+}
+
+# packed_cases: the net test again with packed rings offered
+# (--virtio-ring packed), which Linux's driver takes: feature bit 34.
+packed_cases() {
+	c1="packed rings: boot and power-off, the net driver took VIRTIO_F_RING_PACKED, eth0 pings the TAP side"
+	c2="packed rings: TCP both ways, each side receives the same bytes"
+	if ! supports '--virtio-ring'; then
+		for c in "$c1" "$c2"; do tap SKIP "$c" "the monitor has no --virtio-ring yet"; done
+		return 0
+	fi
+	if ! net_run packed --virtio-ring packed; then
+		for c in "$c1" "$c2"; do tap FAIL "$c"; done
+		return 0
+	fi
+	f=$(line packed 'net features')
+	check "ran_ok packed && [ \"\$(printf '%s' \"\$f\" | cut -c 35)\" = 1 ] && line packed 'net ping status' | grep -q '^0 '" \
+		"$c1" "status $rc; features $f (bit 34 is RING_PACKED); ping: $(line packed 'net ping status')"
+	got=$(sha "$WORK/net-got")
+	want=$(sha "$WORK/net-blob")
+	check "[ \"\$got\" = \"\$(line packed 'net sent sha256')\" ] && [ \"\$(line packed 'net received sha256')\" = \"\$want bytes $NET_SIZE\" ]" \
+		"$c2" "the host got sha256 $got, the guest sent $(line packed 'net sent sha256'); the guest got '$(line packed 'net received sha256')', expected $want"
 }
 
 # want RUN: whether VT_ONLY lets the guest run RUN happen.
@@ -353,16 +390,17 @@ want() {
 echo "TAP version 13"
 # A misspelt run name would otherwise run nothing and pass.
 for r in ${VT_ONLY:-}; do
-	case " disk console net " in
+	case " disk console net packed " in
 	*" $r "*) ;;
-	*) echo "Bail out! VT_ONLY: no run '$r' (disk console net)"; exit 1 ;;
+	*) echo "Bail out! VT_ONLY: no run '$r' (disk console net packed)"; exit 1 ;;
 	esac
 done
-[ -n "${VT_ONLY:-}" ] || echo "1..15"
+[ -n "${VT_ONLY:-}" ] || echo "1..17"
 mkdir -p "$WORK"
 ! want disk || disk_cases
 ! want console || console_cases
 ! want net || net_cases
+! want packed || packed_cases
 [ -z "${VT_ONLY:-}" ] || echo "1..$n"
 echo "# $failed of $n failed; logs in $WORK"
 [ "$failed" = 0 ]

@@ -234,7 +234,7 @@ static void test_ring_cases(void)
 		fx_init(&f, QSIZE);
 		virtq_init(&vq, &f.gm, QSIZE);
 		fx_place(&f, &vq);
-		enabled = virtq_enable(&vq, false, c->indirect);
+		enabled = virtq_enable(&vq, false, c->indirect, false);
 		c->setup(&f);
 		r = virtq_pop(&vq, &chain);
 		ok = enabled == 0 && r == c->expect;
@@ -289,7 +289,7 @@ static void test_enable_cases(void)
 		vq.desc_addr = c->desc;
 		vq.avail_addr = c->avail;
 		vq.used_addr = c->used;
-		r = virtq_enable(&vq, false, false);
+		r = virtq_enable(&vq, false, false, false);
 		unit_case(r == c->expect && vq.ready == (r == 0) &&
 				  (r == 0 || vq.error),
 			  "virtq: enable with %s", c->name);
@@ -307,7 +307,7 @@ static void test_used_ring(void)
 	fx_init(&f, QSIZE);
 	virtq_init(&vq, &f.gm, QSIZE);
 	fx_place(&f, &vq);
-	virtq_enable(&vq, false, false);
+	virtq_enable(&vq, false, false, false);
 	ring_two_buffers(&f);
 	virtq_pop(&vq, &chain);
 	unit_case(virtq_push(&vq, chain.head, 77) == 0 && fx_used_idx(&f) == 1 &&
@@ -339,7 +339,7 @@ static void test_event_idx(void)
 	fx_init(&f, QSIZE);
 	virtq_init(&vq, &f.gm, QSIZE);
 	fx_place(&f, &vq);
-	virtq_enable(&vq, true, false);
+	virtq_enable(&vq, true, false, false);
 	ring_two_buffers(&f);
 	fx_avail(&f, 0);
 	unit_case(virtq_pop(&vq, &chain) == 1 && virtq_pop(&vq, &chain) == 1 &&

@@ -7,7 +7,7 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -pthread \
  *	-I../../../userspace-vmm -I../../../userspace-vmm/devices \
  *	-I../../../virtio-devices -I../../../include/uapi fuzz_virtio_pci.c \
- *	../../../virtio-devices/{virtq,virtio_dev,virtio_pci,virtio_blk}.c \
+ *	../../../virtio-devices/{virtq,virtq_packed,virtio_dev,virtio_pci,virtio_blk}.c \
  *	../../../userspace-vmm/{bus,thread}.c \
  *	../../../userspace-vmm/devices/pci.c -o fuzz_virtio_pci && \
  *	./fuzz_virtio_pci -max_len=4096

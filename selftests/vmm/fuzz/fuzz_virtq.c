@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for the split virtqueue:
+ * libFuzzer target for the virtqueue, split and packed:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I../../../userspace-vmm \
  *	-I../../../virtio-devices -I../../../include/uapi fuzz_virtq.c \
- *	../../../virtio-devices/virtq.c \
+ *	../../../virtio-devices/virtq.c ../../../virtio-devices/virtq_packed.c \
  *	-o fuzz_virtq && ./fuzz_virtq -max_len=8192
  *
  * The input is 64 KiB of guest memory's first bytes (descriptor table,
@@ -49,11 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 .low_end = GUEST_MEM, .high_base = 1ull << 32,
 				 .high_end = 1ull << 32 };
 	virtq_init(&vq, &gm, 256);
-	vq.size = (uint16_t)(1u << (data[0] % 10));
+	/* Packed rings may have any size; split ones a power of two. */
+	if (data[7] & 4)
+		vq.size = (uint16_t)(data[0] + 1);
+	else
+		vq.size = (uint16_t)(1u << (data[0] % 10));
 	vq.desc_addr = (uint64_t)data[1] << 8 | (data[2] & 0xf0);
 	vq.avail_addr = (uint64_t)data[3] << 8 | (data[4] & 0xfe);
 	vq.used_addr = (uint64_t)data[5] << 8 | (data[6] & 0xfc);
-	if (virtq_enable(&vq, data[7] & 1, data[7] & 2) == 0) {
+	if (virtq_enable(&vq, data[7] & 1, data[7] & 2, data[7] & 4) == 0) {
 		for (int i = 0; i < 512 && virtq_pop(&vq, &chain) > 0; i++) {
 			for (unsigned int j = 0; j < chain.n_out + chain.n_in; j++)
 				if (chain.iov[j].iov_len)
