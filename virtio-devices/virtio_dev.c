@@ -225,15 +225,23 @@ int virtio_dev_pop(struct virtio_dev *vdev, unsigned int q,
 	return r;
 }
 
-void virtio_dev_push(struct virtio_dev *vdev, unsigned int q, uint16_t head,
-		     uint32_t len)
+void virtio_dev_push_many(struct virtio_dev *vdev, unsigned int q,
+			  const struct virtq_used *u, unsigned int n)
 {
 	struct virtq *vq = &vdev->vqs[q];
 
-	if (virtq_push(vq, head, len))
+	if (virtq_push_many(vq, u, n))
 		return;
 	if (virtq_should_notify(vq) && vdev->signal)
 		vdev->signal(vdev, VIRTIO_SIGNAL_QUEUE);
+}
+
+void virtio_dev_push(struct virtio_dev *vdev, unsigned int q, uint16_t head,
+		     uint32_t len)
+{
+	struct virtq_used u = { .head = head, .len = len };
+
+	virtio_dev_push_many(vdev, q, &u, 1);
 }
 
 void virtio_dev_reset(struct virtio_dev *vdev)

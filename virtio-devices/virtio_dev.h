@@ -140,6 +140,9 @@ int virtio_dev_pop(struct virtio_dev *vdev, unsigned int q,
 /* virtq_push(), then an interrupt if the driver wants one. */
 void virtio_dev_push(struct virtio_dev *vdev, unsigned int q, uint16_t head,
 		     uint32_t len);
+/* virtq_push_many(), then an interrupt if the driver wants one. */
+void virtio_dev_push_many(struct virtio_dev *vdev, unsigned int q,
+			  const struct virtq_used *u, unsigned int n);
 /*
  * The device is broken: DEVICE_NEEDS_RESET, a config interrupt, and one
  * message on stderr (only the first time until the next reset).

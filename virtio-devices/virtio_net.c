@@ -1,14 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio-net over a TAP device: queue 0 receives (frames from the TAP
- * fd into the guest's buffers), queue 1 transmits.  Offered: MAC and
- * STATUS (link up) and, when the TAP takes TUNSETOFFLOAD, the checksum
- * and TCP segmentation offloads both ways (CSUM, GUEST_CSUM, HOST_TSO4/6,
- * GUEST_TSO4/6); no ECN or UFO, no merged receive buffers, no control
- * queue.  The TAP fd carries the same 12-byte virtio_net_hdr_v1 in front
- * of each frame (IFF_VNET_HDR), so frames and their headers go through
- * unchanged, except that on receive num_buffers is set to 1 (there is no
- * MRG_RXBUF) and flags the driver did not agree to are cleared.
+ * fd into the guest's buffers), queue 1 transmits.  Offered: MAC,
+ * STATUS (link up), MRG_RXBUF and, when the TAP takes TUNSETOFFLOAD, the
+ * checksum and TCP segmentation offloads both ways (CSUM, GUEST_CSUM,
+ * HOST_TSO4/6, GUEST_TSO4/6); no ECN or UFO, no control queue.  The TAP
+ * fd carries the same 12-byte virtio_net_hdr_v1 in front of each frame
+ * (IFF_VNET_HDR), so frames and their headers go through unchanged,
+ * except that on receive num_buffers is set and flags the driver did not
+ * agree to are cleared.
+ *
+ * Receiving, two ways.  With MRG_RXBUF (what the Linux driver takes) a
+ * frame is read whole into rx_frame, then copied into as many of the
+ * driver's small buffers as it needs; num_buffers, in the first one,
+ * says how many, and all of them are returned in one step because the
+ * driver must not see the first before the rest.  If the buffers run out
+ * part way the frame waits in rx_frame until the driver posts more; if
+ * even a whole queue of buffers cannot hold it (a driver breaking the
+ * spec's minimum size), it is delivered cut short and counted.  Without
+ * MRG_RXBUF a frame goes by one readv straight into one buffer.
  *
  * Offloads: the TAP's own offloads (what it may hand us: partial
  * checksums, GSO frames) are off until DRIVER_OK, then set to match the
@@ -17,8 +27,7 @@
  * than the header, a header asking for an offload the driver did not
  * negotiate, or a checksum place past the frame's end drops the frame
  * (counted in tx_dropped); the TAP checks the rest.  With GUEST_TSO and
- * no MRG_RXBUF the Linux driver posts 64 KiB chains ("big packets"),
- * which a frame fills by one readv.
+ * no MRG_RXBUF the Linux driver posts 64 KiB chains ("big packets").
  *
  * Any fd that reads and writes whole frames works (the host tests use a
  * SOCK_SEQPACKET pair).  Frames are read only while the guest has a
@@ -30,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +57,9 @@
 #define QUEUE_RX	0
 #define QUEUE_TX	1
 #define RX_BURST	64		/* frames per wakeup */
+#define HDR_LEN		sizeof(struct virtio_net_hdr_v1)
+/* The largest frame the TAP hands over: header, 64 KiB GSO, Ethernet+VLAN. */
+#define RX_FRAME_MAX	(HDR_LEN + 65536 + 256)
 #define PCI_CLASS_NETWORK_ETHERNET	0x020000
 
 struct virtio_net {
@@ -58,7 +71,15 @@ struct virtio_net {
 	struct virtio_net_config config;
 	struct virtq_chain rx_chain, tx_chain;
 	virtio_net_offload_fn set_offload;	/* NULL: not a TAP */
-	unsigned long tx_dropped, rx_dropped;
+	unsigned long tx_dropped, rx_dropped, rx_cut;
+
+	/* MRG_RXBUF: the frame being placed, and the buffers it has so far. */
+	uint8_t *rx_frame;		/* RX_FRAME_MAX bytes */
+	size_t rx_len, rx_off;		/* its length (0: none), bytes placed */
+	unsigned int rx_nbuf;
+	struct virtq_used rx_used[VIRTQ_MAX_SIZE];
+	struct iovec rx_hdr_iov[HDR_LEN];	/* where its header went */
+	unsigned int rx_hdr_cnt;
 };
 
 /* The virtio features the TAP's offloads make possible. */
@@ -118,6 +139,22 @@ static void net_watch(struct virtio_net *net, bool on)
 	net->watching = on;
 }
 
+/*
+ * Has a receive buffer in rx_chain; with none, stops reading the TAP
+ * until the driver posts more.
+ */
+static bool net_rx_buffer(struct virtio_net *net)
+{
+	if (net->rx_held)
+		return true;
+	if (virtio_dev_pop(&net->vdev, QUEUE_RX, &net->rx_chain) <= 0) {
+		net_watch(net, false);
+		return false;
+	}
+	net->rx_held = true;
+	return true;
+}
+
 /* One frame into one receive buffer; false when there is none to move. */
 static bool net_receive_one(struct virtio_net *net)
 {
@@ -126,13 +163,8 @@ static bool net_receive_one(struct virtio_net *net)
 	uint16_t one = htole16(1);
 	ssize_t n;
 
-	if (!net->rx_held) {
-		if (virtio_dev_pop(&net->vdev, QUEUE_RX, c) <= 0) {
-			net_watch(net, false);	/* until buffers come */
-			return false;
-		}
-		net->rx_held = true;
-	}
+	if (!net_rx_buffer(net))
+		return false;
 	do {
 		n = c->n_in ? readv(net->fd, &c->iov[c->n_out], (int)c->n_in) : 0;
 	} while (n < 0 && errno == EINTR);
@@ -161,17 +193,96 @@ static bool net_receive_one(struct virtio_net *net)
 	return true;
 }
 
+/*
+ * MRG_RXBUF: reads the next frame into rx_frame, once the driver has a
+ * buffer for it.  False when there is no frame to place.
+ */
+static bool net_read_frame(struct virtio_net *net)
+{
+	struct virtio_net_hdr_v1 hdr;
+	ssize_t n;
+
+	if (!net_rx_buffer(net))
+		return false;
+	do {
+		n = read(net->fd, net->rx_frame, RX_FRAME_MAX);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return false;		/* keep the buffer for the next frame */
+	if (n < (ssize_t)HDR_LEN) {
+		/* A failing fd: give the buffer back empty, as without MRG. */
+		net->rx_held = false;
+		virtio_dev_push(&net->vdev, QUEUE_RX, net->rx_chain.head, 0);
+		return false;
+	}
+	memcpy(&hdr, net->rx_frame, HDR_LEN);
+	if (!net_hdr_ok(&net->vdev, &hdr, true)) {
+		net->rx_dropped++;	/* the buffer waits for the next one */
+		return false;
+	}
+	if (!virtio_dev_has(&net->vdev, VIRTIO_NET_F_GUEST_CSUM))
+		hdr.flags = 0;
+	memcpy(net->rx_frame, &hdr, HDR_LEN);
+	net->rx_len = (size_t)n;
+	net->rx_off = 0;
+	net->rx_nbuf = 0;
+	return true;
+}
+
+/*
+ * MRG_RXBUF: places the waiting frame (or reads one) into as many
+ * buffers as it takes.  False when it must wait for buffers, or there
+ * was no frame.
+ */
+static bool net_receive_merged(struct virtio_net *net)
+{
+	struct virtq_chain *c = &net->rx_chain;
+	unsigned int limit = net->vdev.vqs[QUEUE_RX].size;
+	uint16_t nbuf;
+
+	if (!net->rx_len && !net_read_frame(net))
+		return false;
+	while (net->rx_off < net->rx_len && net->rx_nbuf < limit) {
+		struct iovec *in;
+		size_t put;
+
+		if (!net_rx_buffer(net))
+			return false;	/* the rest when the driver posts more */
+		in = &c->iov[c->n_out];
+		put = iov_copy_to(in, c->n_in, 0, net->rx_frame + net->rx_off,
+				  net->rx_len - net->rx_off);
+		if (!net->rx_nbuf)
+			net->rx_hdr_cnt = iov_slice(in, c->n_in, 0, HDR_LEN,
+						    net->rx_hdr_iov, HDR_LEN);
+		net->rx_used[net->rx_nbuf++] =
+			(struct virtq_used){ .head = c->head, .len = (uint32_t)put };
+		net->rx_off += put;
+		net->rx_held = false;
+	}
+	if (net->rx_off < net->rx_len)
+		net->rx_cut++;
+	nbuf = htole16((uint16_t)net->rx_nbuf);
+	iov_copy_to(net->rx_hdr_iov, net->rx_hdr_cnt,
+		    offsetof(struct virtio_net_hdr_v1, num_buffers), &nbuf,
+		    sizeof(nbuf));
+	virtio_dev_push_many(&net->vdev, QUEUE_RX, net->rx_used, net->rx_nbuf);
+	net->rx_len = 0;
+	return true;
+}
+
 static void net_fd_ready(struct virtio_dev *vdev, int fd)
 {
 	struct virtio_net *net = vdev->model;
+	bool merged = virtio_dev_has(vdev, VIRTIO_NET_F_MRG_RXBUF);
 
 	(void)fd;
 	if (!(vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		net_watch(net, false);
 		return;
 	}
-	for (int i = 0; i < RX_BURST && net_receive_one(net); i++)
-		;
+	for (int i = 0; i < RX_BURST; i++)
+		if (!(merged ? net_receive_merged(net) : net_receive_one(net)))
+			break;
 }
 
 static void net_transmit(struct virtio_net *net)
@@ -209,10 +320,13 @@ static void net_queue_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct virtio_net *net = vdev->model;
 
-	if (q == QUEUE_TX)
+	if (q == QUEUE_TX) {
 		net_transmit(net);
-	else
-		net_watch(net, true);		/* new receive buffers */
+		return;
+	}
+	net_watch(net, true);			/* new receive buffers */
+	if (net->rx_len)			/* for a frame that waits */
+		net_fd_ready(vdev, net->fd);
 }
 
 /* DRIVER_OK: the TAP may now hand over what the driver accepted. */
@@ -232,6 +346,7 @@ static void net_reset(struct virtio_dev *vdev)
 	struct virtio_net *net = vdev->model;
 
 	net->rx_held = false;
+	net->rx_len = 0;
 	net_watch(net, false);
 	if (net->set_offload)
 		net->set_offload(net->fd, 0);
@@ -244,6 +359,7 @@ static void net_destroy(struct virtio_dev *vdev)
 	virtio_dev_destroy(vdev);
 	if (net->fd >= 0)
 		close(net->fd);
+	free(net->rx_frame);
 	free(net);
 }
 
@@ -251,10 +367,10 @@ static void net_summary(struct virtio_dev *vdev, char *buf, size_t len)
 {
 	struct virtio_net *net = vdev->model;
 
-	if (net->tx_dropped || net->rx_dropped)
+	if (net->tx_dropped || net->rx_dropped || net->rx_cut)
 		snprintf(buf, len,
-			 "dropped %lu frames from the guest (a bad header, or the TAP refused them) and %lu to it (an offload its driver did not accept)",
-			 net->tx_dropped, net->rx_dropped);
+			 "dropped %lu frames from the guest (a bad header, or the TAP refused them) and %lu to it (an offload its driver did not accept); cut %lu short (receive buffers below the spec's size)",
+			 net->tx_dropped, net->rx_dropped, net->rx_cut);
 }
 
 static const struct virtio_dev_ops net_ops = {
@@ -305,6 +421,11 @@ struct virtio_dev *virtio_net_create_offload(struct guest_mem *mem, int fd,
 
 	if (!net)
 		return NULL;
+	net->rx_frame = malloc(RX_FRAME_MAX);
+	if (!net->rx_frame) {
+		free(net);
+		return NULL;
+	}
 	net->fd = fd;
 	net->set_offload = set_offload;
 	snprintf(net->name, sizeof(net->name), "%s", name);
@@ -312,6 +433,7 @@ struct virtio_dev *virtio_net_create_offload(struct guest_mem *mem, int fd,
 	net->config.status = htole16(VIRTIO_NET_S_LINK_UP);
 	if (virtio_dev_init(&net->vdev, &net_ops, net, net->name, mem,
 			    1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+				    1ull << VIRTIO_NET_F_MRG_RXBUF |
 				    net_probe_offloads(fd, set_offload)) ||
 	    virtio_dev_watch(&net->vdev, fd, net_fd_ready)) {
 		net->fd = -1;		/* the caller's, on failure */

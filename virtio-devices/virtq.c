@@ -233,20 +233,33 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	return 1;
 }
 
-int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
+int virtq_push_many(struct virtq *vq, const struct virtq_used *u,
+		    unsigned int n)
 {
-	struct vring_used_elem *e;
-
 	if (!vq->ready || vq->error)
 		return -EIO;
+	if (n > vq->size)
+		return -EINVAL;
 	if (vq->packed)
-		return virtq_packed_push(vq, head, len);
-	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
-	__atomic_store_n(&e->id, htole32(head), __ATOMIC_RELAXED);
-	__atomic_store_n(&e->len, htole32(len), __ATOMIC_RELAXED);
-	vq->used_idx++;
+		return virtq_packed_push_many(vq, u, n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_used_elem *e =
+			&vq->used->ring[(uint16_t)(vq->used_idx + i) & (vq->size - 1)];
+
+		__atomic_store_n(&e->id, htole32(u[i].head), __ATOMIC_RELAXED);
+		__atomic_store_n(&e->len, htole32(u[i].len), __ATOMIC_RELAXED);
+	}
+	/* One index update publishes the lot. */
+	vq->used_idx += (uint16_t)n;
 	store_le16(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
+{
+	struct virtq_used u = { .head = head, .len = len };
+
+	return virtq_push_many(vq, &u, 1);
 }
 
 bool virtq_should_notify(struct virtq *vq)

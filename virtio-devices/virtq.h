@@ -108,6 +108,21 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
  */
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 
+/* A chain to return: its head (packed: its buffer ID) and bytes written. */
+struct virtq_used {
+	uint16_t head;
+	uint32_t len;
+};
+
+/*
+ * Returns n chains (at most the queue size) in one step: the driver sees
+ * none of them before it can see all (a frame spread over merged receive
+ * buffers).  Returns 0, -EIO when the queue is not running, or -EINVAL
+ * (nothing returned) for a packed buffer ID we do not hold.
+ */
+int virtq_push_many(struct virtq *vq, const struct virtq_used *u,
+		    unsigned int n);
+
 /* After one or more pushes: does the driver want an interrupt now? */
 bool virtq_should_notify(struct virtq *vq);
 
@@ -133,7 +148,8 @@ int virtq_add_buffer(struct virtq *vq, struct virtq_chain *c, uint64_t addr,
 		     uint32_t len, bool writable);
 int virtq_packed_enable(struct virtq *vq);
 int virtq_packed_pop(struct virtq *vq, struct virtq_chain *c);
-int virtq_packed_push(struct virtq *vq, uint16_t id, uint32_t len);
+int virtq_packed_push_many(struct virtq *vq, const struct virtq_used *u,
+			   unsigned int n);
 bool virtq_packed_should_notify(struct virtq *vq);
 
 #endif /* VIREO_VIRTQ_H */

@@ -149,26 +149,59 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
-int virtq_packed_push(struct virtq *vq, uint16_t id, uint32_t len)
+/* Writes one used descriptor at ring position pos of lap `wrap`. */
+static void write_used(struct virtq *vq, uint16_t pos, bool wrap,
+		       const struct virtq_used *u)
 {
-	struct vring_packed_desc *u;
-	uint16_t flags = vq->used_wrap ? F_AVAIL | F_USED : 0;
+	struct vring_packed_desc *d = &vq->ring[pos];
+	uint16_t flags = wrap ? F_AVAIL | F_USED : 0;
 
-	if (id >= vq->size || !vq->id_slots[id])
-		return -EINVAL;		/* not a buffer we hold */
-	if (len)
+	if (u->len)
 		flags |= VRING_DESC_F_WRITE;
-	u = &vq->ring[vq->used_idx];
-	__atomic_store_n(&u->id, htole16(id), __ATOMIC_RELAXED);
-	__atomic_store_n(&u->len, htole32(len), __ATOMIC_RELAXED);
+	__atomic_store_n(&d->id, htole16(u->head), __ATOMIC_RELAXED);
+	__atomic_store_n(&d->len, htole32(u->len), __ATOMIC_RELAXED);
 	/* The driver reads id and len once it sees the flags. */
-	store16(&u->flags, flags, __ATOMIC_RELEASE);
-	vq->used_idx += vq->id_slots[id];
-	if (vq->used_idx >= vq->size) {
-		vq->used_idx -= vq->size;
-		vq->used_wrap = !vq->used_wrap;
+	store16(&d->flags, flags, __ATOMIC_RELEASE);
+}
+
+/*
+ * The driver takes used descriptors in ring order, so the first of a
+ * batch is written last: once it is visible, so are the others.
+ */
+int virtq_packed_push_many(struct virtq *vq, const struct virtq_used *u,
+			   unsigned int n)
+{
+	uint16_t pos[VIRTQ_MAX_SIZE], slots[VIRTQ_MAX_SIZE];
+	bool wrap[VIRTQ_MAX_SIZE];
+	uint16_t at = vq->used_idx;
+	bool w = vq->used_wrap;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t id = u[i].head;
+
+		/* Not a buffer we hold, or the same one twice. */
+		if (id >= vq->size || !vq->id_slots[id])
+			break;
+		slots[i] = vq->id_slots[id];
+		vq->id_slots[id] = 0;
+		pos[i] = at;
+		wrap[i] = w;
+		at += slots[i];
+		if (at >= vq->size) {
+			at -= vq->size;
+			w = !w;
+		}
 	}
-	vq->id_slots[id] = 0;
+	if (i < n) {
+		while (i--)
+			vq->id_slots[u[i].head] = slots[i];
+		return -EINVAL;
+	}
+	for (i = n; i-- > 0;)
+		write_used(vq, pos[i], wrap[i], &u[i]);
+	vq->used_idx = at;
+	vq->used_wrap = w;
 	return 0;
 }
 

@@ -319,16 +319,20 @@ net_cases() {
 	c2="virtio-net: TCP from the guest: the host receives the same bytes"
 	c3="virtio-net: TCP to the guest: the guest receives the same bytes"
 	c4="virtio-net: the guest's clock did not run ahead of the host's during the transfers"
+	c5="virtio-net: the driver took merged receive buffers (MRG_RXBUF), which the transfers used"
 	if ! supports '--net'; then
-		for c in "$c1" "$c2" "$c3" "$c4"; do tap SKIP "$c" "the monitor has no --net yet"; done
+		for c in "$c1" "$c2" "$c3" "$c4" "$c5"; do tap SKIP "$c" "the monitor has no --net yet"; done
 		return 0
 	fi
 	if ! net_run net; then
-		for c in "$c1" "$c2" "$c3" "$c4"; do tap FAIL "$c"; done
+		for c in "$c1" "$c2" "$c3" "$c4" "$c5"; do tap FAIL "$c"; done
 		return 0
 	fi
 	check "[ \"\$(line net 'net mac')\" = $MAC ] && line net 'net ping status' | grep -q '^0 '" \
 		"$c1" "mac '$(line net 'net mac')'; ping: $(line net 'net ping status')"
+	f=$(line net 'net features')
+	check "[ \"\$(printf '%s' \"\$f\" | cut -c 16)\" = 1 ]" "$c5" \
+		"features $f (bit 15 is MRG_RXBUF)"
 	got=$(sha "$WORK/net-got")
 	check "[ \"\$got\" = \"\$(line net 'net sent sha256')\" ]" "$c2" \
 		"the host got $(stat -c %s "$WORK/net-got") bytes, sha256 $got; the guest sent $(line net 'net sent sha256'), status $(line net 'net send status')"
@@ -395,7 +399,7 @@ for r in ${VT_ONLY:-}; do
 	*) echo "Bail out! VT_ONLY: no run '$r' (disk console net packed)"; exit 1 ;;
 	esac
 done
-[ -n "${VT_ONLY:-}" ] || echo "1..17"
+[ -n "${VT_ONLY:-}" ] || echo "1..18"
 mkdir -p "$WORK"
 ! want disk || disk_cases
 ! want console || console_cases

@@ -320,6 +320,20 @@ static void test_used_ring(void)
 		virtq_push(&vq, 1, 0);
 	unit_case(fx_used_idx(&f) == QSIZE + 4 && (fx_used(&f, 4, &len), len == 0),
 		  "virtq: the used ring wraps, the index runs on");
+	{
+		struct virtq_used u[3] = { { 5, 10 }, { 6, 20 }, { 7, 30 } };
+		uint32_t l0, l2;
+
+		/* Used index QSIZE + 4: the three go to slots 4, 5 and 6. */
+		unit_case(virtq_push_many(&vq, u, 3) == 0 &&
+				  fx_used_idx(&f) == QSIZE + 7 &&
+				  fx_used(&f, 4, &l0) == 5 && l0 == 10 &&
+				  fx_used(&f, 6, &l2) == 7 && l2 == 30,
+			  "virtq: push_many writes the elements in order, then one index");
+		unit_case(virtq_push_many(&vq, u, QSIZE + 1) == -EINVAL &&
+				  fx_used_idx(&f) == QSIZE + 7,
+			  "virtq: push_many of more than the queue size is refused whole");
+	}
 	virtq_reset(&vq);
 	unit_case(!vq.ready && vq.size == QSIZE && vq.desc_addr == 0 &&
 			  virtq_push(&vq, 0, 0) == -EIO &&

@@ -350,8 +350,60 @@ static void test_packed_notify(void)
 	fx_destroy(&f);
 }
 
+/* Several buffers returned in one step (merged receive buffers). */
+static void test_packed_push_many(void)
+{
+	static struct virtq_chain c;
+	struct vring_packed_desc u0, u1;
+	struct virtq vq;
+	struct fx f;
+	bool ok = pk_enable(&f, &vq, false, false);
+	struct virtq_used bad[3] = { { 0, 1 }, { 7, 1 }, { 1, 1 } };
+	struct virtq_used twice[2] = { { 0, 1 }, { 0, 1 } };
+	struct virtq_used two[2] = { { 2, 0 }, { 3, 40 } };
+
+	/* Buffers 0..3 in slots 0..3, one descriptor each. */
+	for (unsigned int i = 0; i < 4; i++)
+		pk_desc(&f, i, FX_DATA, 16, (uint16_t)i, W, true);
+	for (unsigned int i = 0; i < 4; i++)
+		ok = ok && virtq_pop(&vq, &c) == 1;
+	unit_case(ok && virtq_push_many(&vq, bad, 3) == -EINVAL &&
+			  virtq_push_many(&vq, twice, 2) == -EINVAL &&
+			  (pk_get(&f, 0).flags & F_USED) == 0 && vq.used_idx == 0,
+		  "virtq: packed: push_many with an ID not held, or one ID twice, writes nothing");
+	ok = virtq_push(&vq, 0, 1) == 0 && virtq_push(&vq, 1, 1) == 0;
+	unit_case(ok, "virtq: packed: the IDs of a refused push_many are still held");
+	ok = virtq_push_many(&vq, two, 2) == 0;
+	u0 = pk_get(&f, 2);
+	u1 = pk_get(&f, 3);
+	unit_case(ok && u0.id == 2 && u0.flags == (F_AVAIL | F_USED) &&
+			  u1.id == 3 && u1.len == 40 &&
+			  u1.flags == (F_AVAIL | F_USED | W) && vq.used_idx == 4,
+		  "virtq: packed: push_many fills consecutive slots with the lap's flags");
+	/* Across the ring's end: slots 4..7 this lap, then 0 of the next. */
+	for (unsigned int i = 4; i < QSIZE; i++)
+		pk_desc(&f, i, FX_DATA, 16, (uint16_t)i, W, true);
+	pk_desc(&f, 0, FX_DATA, 16, 0, W, false);
+	for (unsigned int i = 4; i <= QSIZE; i++)
+		ok = ok && virtq_pop(&vq, &c) == 1;
+	{
+		struct virtq_used lap[5] = { { 4, 1 }, { 5, 1 }, { 6, 1 },
+					     { 7, 1 }, { 0, 1 } };
+
+		ok = ok && virtq_push_many(&vq, lap, 5) == 0;
+		u0 = pk_get(&f, 7);
+		u1 = pk_get(&f, 0);
+		unit_case(ok && u0.id == 7 && (u0.flags & F_USED) &&
+				  u1.id == 0 && (u1.flags & (F_AVAIL | F_USED)) == 0 &&
+				  vq.used_idx == 1 && !vq.used_wrap,
+			  "virtq: packed: push_many across the ring's end flips the wrap counter");
+	}
+	fx_destroy(&f);
+}
+
 void test_virtq_packed(void)
 {
+	test_packed_push_many();
 	test_packed_ring_cases();
 	test_packed_enable();
 	test_packed_used();
