@@ -413,6 +413,56 @@ static int fetch_instruction(struct vireo_vcpu *vcpu, u8 *bytes)
 	return VIREO_MAX_INSN_LEN;
 }
 
+/* The reads of one page walk, for the message when a fetch fails. */
+struct walk_trace {
+	struct vireo_vm *vm;
+	unsigned int n;
+	u64 gpa[5], entry[5];
+	int ret[5];
+};
+
+static int traced_read_gpa(void *opaque, u64 gpa, void *buf,
+			   unsigned int size)
+{
+	struct walk_trace *t = opaque;
+	int ret = vireo_read_guest_phys(t->vm, gpa, buf, size);
+
+	if (t->n < ARRAY_SIZE(t->gpa)) {
+		t->gpa[t->n] = gpa;
+		t->entry[t->n] = 0;
+		if (!ret)
+			memcpy(&t->entry[t->n], buf, min_t(unsigned int, size, 8));
+		t->ret[t->n++] = ret;
+	}
+	return ret;
+}
+
+/*
+ * The instruction that touched MMIO could not be read (not a page fault:
+ * its walk or its bytes left guest RAM).  Say what the walk saw, once in
+ * a while, as that should never happen with a sane guest state.
+ */
+static void report_fetch_failure(struct vireo_vcpu *vcpu, int err)
+{
+	struct walk_trace t = { .vm = vcpu->vm };
+	struct vireo_walk_ctx ctx;
+	u64 la = vireo_vendor->segment_base(vcpu, VIREO_SEG_CS) +
+		 vcpu->regs.rip;
+	u64 gpa = 0;
+	u32 pf;
+	int ret;
+
+	vireo_vendor->paging_state(vcpu, &ctx);
+	ctx.read_gpa = traced_read_gpa;
+	ctx.opaque = &t;
+	ret = vireo_guest_walk(&ctx, la, VIREO_WALK_FETCH, &gpa, &pf);
+	pr_warn_ratelimited("vireo: cannot fetch the instruction at RIP %#llx (error %d): CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx, walk %d to GPA %#llx; tables read: %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d)\n",
+			    vcpu->regs.rip, err, ctx.cr0, ctx.cr3, ctx.cr4,
+			    ctx.efer, ret, gpa, t.gpa[0], t.entry[0], t.ret[0],
+			    t.gpa[1], t.entry[1], t.ret[1], t.gpa[2], t.entry[2],
+			    t.ret[2], t.gpa[3], t.entry[3], t.ret[3]);
+}
+
 int vireo_mmio_start(struct vireo_vcpu *vcpu, u64 gpa)
 {
 	struct vireo_mmio *m = &vcpu->mmio;
@@ -423,6 +473,8 @@ int vireo_mmio_start(struct vireo_vcpu *vcpu, u64 gpa)
 	n = fetch_instruction(vcpu, bytes);
 	if (n == -EFAULT)
 		return 1;	/* fetch faulted: the guest takes its #PF */
+	if (n < 0)
+		report_fetch_failure(vcpu, n);
 	m->gpa = gpa;
 	ret = n < 0 ? n : vireo_insn_decode(&m->insn, bytes, n,
 					    vireo_vendor->cpu_mode(vcpu));
