@@ -381,15 +381,23 @@ static int mmio_exit_to_user(struct vireo_vcpu *vcpu)
 	return 0;
 }
 
-static int fetch_instruction(struct vireo_vcpu *vcpu, u8 *bytes)
+/* The linear address of the instruction at RIP. */
+static u64 insn_linear(struct vireo_vcpu *vcpu)
 {
 	u64 la = vireo_vendor->segment_base(vcpu, VIREO_SEG_CS) +
 		 vcpu->regs.rip;
-	unsigned int first;
-	int ret;
 
 	if (vireo_vendor->cpu_mode(vcpu) != VIREO_MODE_LONG64)
 		la = (u32)la;
+	return la;
+}
+
+static int fetch_instruction(struct vireo_vcpu *vcpu, u8 *bytes)
+{
+	u64 la = insn_linear(vcpu);
+	unsigned int first;
+	int ret;
+
 	/* The rest of the page always; the next page only if readable. */
 	first = min_t(unsigned int, VIREO_MAX_INSN_LEN,
 		      PAGE_SIZE - offset_in_page(la));
@@ -445,9 +453,8 @@ static int traced_read_gpa(void *opaque, u64 gpa, void *buf,
 static void report_fetch_failure(struct vireo_vcpu *vcpu, int err)
 {
 	struct walk_trace t = { .vm = vcpu->vm };
+	unsigned int access = VIREO_WALK_FETCH;
 	struct vireo_walk_ctx ctx;
-	u64 la = vireo_vendor->segment_base(vcpu, VIREO_SEG_CS) +
-		 vcpu->regs.rip;
 	u64 gpa = 0;
 	u32 pf;
 	int ret;
@@ -455,7 +462,9 @@ static void report_fetch_failure(struct vireo_vcpu *vcpu, int err)
 	vireo_vendor->paging_state(vcpu, &ctx);
 	ctx.read_gpa = traced_read_gpa;
 	ctx.opaque = &t;
-	ret = vireo_guest_walk(&ctx, la, VIREO_WALK_FETCH, &gpa, &pf);
+	if (vireo_vendor->get_cpl(vcpu) == 3)
+		access |= VIREO_WALK_USER;	/* as access_guest_linear() */
+	ret = vireo_guest_walk(&ctx, insn_linear(vcpu), access, &gpa, &pf);
 	pr_warn_ratelimited("vireo: cannot fetch the instruction at RIP %#llx (error %d): CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx, walk %d to GPA %#llx; tables read: %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d)\n",
 			    vcpu->regs.rip, err, ctx.cr0, ctx.cr3, ctx.cr4,
 			    ctx.efer, ret, gpa, t.gpa[0], t.entry[0], t.ret[0],

@@ -267,6 +267,12 @@ void virtio_dev_set_status(struct virtio_dev *vdev, uint8_t status)
 {
 	uint8_t old = vdev->status;
 
+	/*
+	 * Only a reset (a write of 0) clears bits: once FEATURES_OK or
+	 * DRIVER_OK is set, the features and the models' state built on them
+	 * stay until then.
+	 */
+	status |= old & (VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !virtio_dev_features_ok(vdev))

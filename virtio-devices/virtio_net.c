@@ -16,8 +16,9 @@
  * says how many, and all of them are returned in one step because the
  * driver must not see the first before the rest.  If the buffers run out
  * part way the frame waits in rx_frame until the driver posts more; if
- * even a whole queue of buffers cannot hold it (a driver breaking the
- * spec's minimum size), it is delivered cut short and counted.  Without
+ * even buffers taking every slot of the ring cannot hold it (a driver
+ * breaking the spec's minimum size), it is delivered cut short and
+ * counted.  Without
  * MRG_RXBUF a frame goes by one readv straight into one buffer.
  *
  * Offloads: the TAP's own offloads (what it may hand us: partial
@@ -77,6 +78,7 @@ struct virtio_net {
 	uint8_t *rx_frame;		/* RX_FRAME_MAX bytes */
 	size_t rx_len, rx_off;		/* its length (0: none), bytes placed */
 	unsigned int rx_nbuf;
+	unsigned int rx_slots;		/* ring slots its buffers hold */
 	struct virtq_used rx_used[VIRTQ_MAX_SIZE];
 	struct iovec rx_hdr_iov[HDR_LEN];	/* where its header went */
 	unsigned int rx_hdr_cnt;
@@ -222,10 +224,13 @@ static bool net_read_frame(struct virtio_net *net)
 	}
 	if (!virtio_dev_has(&net->vdev, VIRTIO_NET_F_GUEST_CSUM))
 		hdr.flags = 0;
+	/* Set once the buffers are counted; a TAP may leave it unwritten. */
+	hdr.num_buffers = 0;
 	memcpy(net->rx_frame, &hdr, HDR_LEN);
 	net->rx_len = (size_t)n;
 	net->rx_off = 0;
 	net->rx_nbuf = 0;
+	net->rx_slots = 0;
 	return true;
 }
 
@@ -242,7 +247,11 @@ static bool net_receive_merged(struct virtio_net *net)
 
 	if (!net->rx_len && !net_read_frame(net))
 		return false;
-	while (net->rx_off < net->rx_len && net->rx_nbuf < limit) {
+	/*
+	 * Once our buffers hold every slot of the ring, the driver cannot
+	 * post another: the frame is cut there.
+	 */
+	while (net->rx_off < net->rx_len && net->rx_slots < limit) {
 		struct iovec *in;
 		size_t put;
 
@@ -257,6 +266,7 @@ static bool net_receive_merged(struct virtio_net *net)
 		net->rx_used[net->rx_nbuf++] =
 			(struct virtq_used){ .head = c->head, .len = (uint32_t)put };
 		net->rx_off += put;
+		net->rx_slots += c->slots;
 		net->rx_held = false;
 	}
 	if (net->rx_off < net->rx_len)

@@ -182,6 +182,7 @@ static int virtq_walk_chain(struct virtq *vq, uint16_t head,
 	uint32_t i = head;
 
 	c->head = head;
+	c->slots = 0;
 	c->n_out = c->n_in = 0;
 	c->out_len = c->in_len = 0;
 	for (;;) {
@@ -191,6 +192,8 @@ static int virtq_walk_chain(struct virtq *vq, uint16_t head,
 
 		if (i >= w.table_len)
 			return virtq_fail(vq, "a descriptor index past the table");
+		if (!w.in_indirect)
+			c->slots++;
 		memcpy(&d, &w.table[i], sizeof(d));
 		flags = le16toh(d.flags);
 		if (flags & VRING_DESC_F_INDIRECT) {

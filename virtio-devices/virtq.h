@@ -77,6 +77,11 @@ struct virtq {
  */
 struct virtq_chain {
 	uint16_t head;
+	/*
+	 * Descriptors of the ring (split: of the queue's table) the chain
+	 * holds until it is pushed; an indirect table counts as one.
+	 */
+	uint16_t slots;
 	unsigned int n_out, n_in;
 	uint64_t out_len, in_len;	/* bytes in each part */
 	struct iovec iov[VIRTQ_MAX_SIZE];

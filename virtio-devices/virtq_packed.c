@@ -144,6 +144,7 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_chain *c)
 		return virtq_fail(vq, "a buffer ID that is already in use");
 	vq->id_slots[id] = slots;
 	c->head = id;
+	c->slots = (uint16_t)slots;
 	vq->last_avail = pos;
 	vq->avail_wrap = wrap;
 	return 1;

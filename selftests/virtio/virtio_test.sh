@@ -319,7 +319,7 @@ net_cases() {
 	c2="virtio-net: TCP from the guest: the host receives the same bytes"
 	c3="virtio-net: TCP to the guest: the guest receives the same bytes"
 	c4="virtio-net: the guest's clock did not run ahead of the host's during the transfers"
-	c5="virtio-net: the driver took merged receive buffers (MRG_RXBUF), which the transfers used"
+	c5="virtio-net: the driver negotiated merged receive buffers (MRG_RXBUF, bit 15) for the transfers"
 	if ! supports '--net'; then
 		for c in "$c1" "$c2" "$c3" "$c4" "$c5"; do tap SKIP "$c" "the monitor has no --net yet"; done
 		return 0

@@ -4,7 +4,8 @@
  * SOCK_SEQPACKET pair standing in for the TAP: a frame spread over as
  * many small buffers as it needs, num_buffers in the first, all returned
  * in one step; a frame waiting for more buffers; a reset dropping a
- * waiting frame; a driver whose buffers are too small to hold a frame.
+ * waiting frame; a driver whose buffers are too small to hold a frame,
+ * with one descriptor each or two.
  */
 #include <endian.h>
 #include <string.h>
@@ -148,6 +149,27 @@ void test_virtio_net_mrg(void)
 			  (fx_used(&rx, 2, &len), len == 16) &&
 			  strstr(line, "cut 1 short"),
 		  "virtio-net mrg: a frame a whole queue of tiny buffers cannot hold is cut short and counted");
+
+	/*
+	 * Chains of two descriptors (a header part, then data): four of them
+	 * take all 8 slots of the table, so the frame is cut after them
+	 * rather than waiting for buffers the driver has no room to post.
+	 */
+	for (unsigned int i = 0; i < QSIZE; i += 2) {
+		fx_desc(&rx, i, RX_BUF(i), HDR_LEN,
+			VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(i + 1));
+		fx_desc(&rx, i + 1, RX_BUF(i) + 0x100, 200, VRING_DESC_F_WRITE, 0);
+		fx_avail(&rx, (uint16_t)i);
+	}
+	virtio_dev_handle_kick(net, 0);
+	send_frame(sv[1], 1500, 7);
+	net->watch[0].fn(net, sv[0]);
+	line[0] = 0;
+	net->ops->summary(net, line, sizeof(line));
+	unit_case(fx_used_idx(&rx) == 2 + QSIZE + 4 &&
+			  (fx_used(&rx, 2 + QSIZE, &len), len == HDR_LEN + 200) &&
+			  strstr(line, "cut 2 short"),
+		  "virtio-net mrg: two-descriptor chains filling the table: the frame is cut, not stuck");
 
 	virtio_device_destroy(net);
 	close(sv[1]);

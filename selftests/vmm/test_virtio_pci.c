@@ -250,6 +250,12 @@ static void test_features(void)
 	mmio_out(&r, COMMON(VIRTIO_PCI_COMMON_GF), 0, 4);
 	unit_case(r.vdev.guest_features == (1ull << 3 | 1ull << 32),
 		  "virtio-pci: features are frozen after FEATURES_OK");
+	mmio_out(&r, COMMON(VIRTIO_PCI_COMMON_STATUS), 3, 1);
+	mmio_out(&r, COMMON(VIRTIO_PCI_COMMON_GF), 0, 4);
+	unit_case((mmio_in(&r, COMMON(VIRTIO_PCI_COMMON_STATUS), 1) &
+		   VIRTIO_CONFIG_S_FEATURES_OK) &&
+			  r.vdev.guest_features == (1ull << 3 | 1ull << 32),
+		  "virtio-pci: only a reset clears FEATURES_OK; the features stay frozen");
 	unit_case(!(negotiate(&r, 1u << 4, 1) & VIRTIO_CONFIG_S_FEATURES_OK),
 		  "virtio-pci: FEATURES_OK refused for a feature not offered");
 	unit_case(!(negotiate(&r, 1u << 3, 0) & VIRTIO_CONFIG_S_FEATURES_OK),
