@@ -450,7 +450,8 @@ static int traced_read_gpa(void *opaque, u64 gpa, void *buf,
  * its walk or its bytes left guest RAM).  Say what the walk saw, once in
  * a while, as that should never happen with a sane guest state.
  */
-static void report_fetch_failure(struct vireo_vcpu *vcpu, int err)
+static void report_fetch_failure(struct vireo_vcpu *vcpu, u64 mmio_gpa,
+				 int err)
 {
 	struct walk_trace t = { .vm = vcpu->vm };
 	unsigned int access = VIREO_WALK_FETCH;
@@ -465,8 +466,8 @@ static void report_fetch_failure(struct vireo_vcpu *vcpu, int err)
 	if (vireo_vendor->get_cpl(vcpu) == 3)
 		access |= VIREO_WALK_USER;	/* as access_guest_linear() */
 	ret = vireo_guest_walk(&ctx, insn_linear(vcpu), access, &gpa, &pf);
-	pr_warn_ratelimited("vireo: cannot fetch the instruction at RIP %#llx (error %d): CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx, walk %d to GPA %#llx; tables read: %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d)\n",
-			    vcpu->regs.rip, err, ctx.cr0, ctx.cr3, ctx.cr4,
+	pr_warn_ratelimited("vireo: cannot fetch the instruction at RIP %#llx that touched GPA %#llx (error %d): CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx, walk %d to GPA %#llx; tables read: %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d) %#llx=%#llx (%d)\n",
+			    vcpu->regs.rip, mmio_gpa, err, ctx.cr0, ctx.cr3, ctx.cr4,
 			    ctx.efer, ret, gpa, t.gpa[0], t.entry[0], t.ret[0],
 			    t.gpa[1], t.entry[1], t.ret[1], t.gpa[2], t.entry[2],
 			    t.ret[2], t.gpa[3], t.entry[3], t.ret[3]);
@@ -483,7 +484,7 @@ int vireo_mmio_start(struct vireo_vcpu *vcpu, u64 gpa)
 	if (n == -EFAULT)
 		return 1;	/* fetch faulted: the guest takes its #PF */
 	if (n < 0)
-		report_fetch_failure(vcpu, n);
+		report_fetch_failure(vcpu, gpa, n);
 	m->gpa = gpa;
 	ret = n < 0 ? n : vireo_insn_decode(&m->insn, bytes, n,
 					    vireo_vendor->cpu_mode(vcpu));

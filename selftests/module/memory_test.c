@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Memory slots: read-only slots, moving and deleting a slot, host memory
- * unmapped under a running guest, and 200 create/run/destroy cycles of a
- * 16 MiB VM after which the host's memory has come back.
+ * Memory slots: read-only slots, moving and deleting a slot, page tables
+ * outside RAM, host memory unmapped under a running guest, and 200
+ * create/run/destroy cycles of a 16 MiB VM after which the host's memory
+ * has come back.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -126,6 +127,31 @@ TEST_F(guest, memory_is_shared)
 	ASSERT_EQ(0, vm_run(vm));
 	ASSERT_EQ(VIREO_EXIT_HLT, vm->run->exit_reason);
 	ASSERT_EQ(0x99, self->extra[0]);
+}
+
+/*
+ * The guest's own page tables outside RAM: a page directory in the hole
+ * below 1 MiB.  As on KVM, the fault of the guest's page walk is served
+ * as the instruction's access at the table's address: an MMIO read of
+ * the operand's size there, whose answer the instruction then gets.
+ */
+TEST_F(guest, page_table_outside_ram)
+{
+	struct vm *vm = &self->vm;
+	uint64_t *pdpt = (uint64_t *)vm_gpa(vm, PT_GPA + 0x1000);
+
+	pdpt[1] = MMIO_GPA | 3;		/* linear 1 GiB up */
+	run_at(vm, read_rsi_start, SNIPPET_LEN(read_rsi), 1ULL << 30);
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_MMIO, vm->run->exit_reason);
+	ASSERT_EQ(MMIO_GPA, vm->run->mmio.phys_addr);
+	ASSERT_EQ(1, vm->run->mmio.len);
+	ASSERT_EQ(0, vm->run->mmio.is_write);
+	vm->run->mmio.data[0] = 0x5a;
+	ASSERT_EQ(0, vm_run(vm));
+	ASSERT_EQ(VIREO_EXIT_IO, vm->run->exit_reason);
+	ASSERT_EQ(0x71, vm->run->io.port);
+	ASSERT_EQ(0x5a, vm_io_value(vm));
 }
 
 /* Unmapping a slot's memory under the guest: RUN fails, the host lives. */
