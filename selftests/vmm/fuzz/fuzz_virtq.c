@@ -9,9 +9,10 @@
  *
  * The input is 64 KiB of guest memory's first bytes (descriptor table,
  * rings, indirect tables, all the driver's) after an 8-byte preamble
- * that picks the queue size, the negotiated ring features and the ring
- * addresses.  Whatever it holds, popping and pushing must stay inside
- * guest memory and end.
+ * that picks the queue size, the negotiated ring features, the ring
+ * addresses and how many chains each push returns (virtq_push_many, 1 to
+ * 8).  Whatever it holds, popping and pushing must stay inside guest
+ * memory and end, and each chain's slot count must lie in 1..size.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ static void *fuzz_map(struct guest_mem *gm, uint64_t gpa, uint64_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct virtq_chain chain;
+	struct virtq_used batch[8];
+	unsigned int n = 0, per;
 	struct guest_mem gm;
 	struct virtq vq;
 	uint8_t *mem;
@@ -49,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 .low_end = GUEST_MEM, .high_base = 1ull << 32,
 				 .high_end = 1ull << 32 };
 	virtq_init(&vq, &gm, 256);
+	per = (data[7] >> 4 & 7) + 1;	/* chains returned per push */
 	/* Packed rings may have any size; split ones a power of two. */
 	if (data[7] & 4)
 		vq.size = (uint16_t)(data[0] + 1);
@@ -63,9 +67,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (chain.iov[j].iov_len)
 					((volatile uint8_t *)chain.iov[j].iov_base)
 						[chain.iov[j].iov_len - 1] ^= 0;
-			virtq_push(&vq, chain.head, (uint32_t)chain.in_len);
-			virtq_should_notify(&vq);
+			/* virtio-net's merged buffers rely on this count. */
+			if (chain.slots == 0 || chain.slots > vq.size)
+				abort();
+			batch[n++] = (struct virtq_used){
+				.head = chain.head, .len = (uint32_t)chain.in_len };
+			if (n == per) {
+				virtq_push_many(&vq, batch, n);
+				virtq_should_notify(&vq);
+				n = 0;
+			}
 		}
+		if (n)
+			virtq_push_many(&vq, batch, n);
 	}
 	free(mem);
 	return 0;
